@@ -1,0 +1,118 @@
+"""Configuration, read once from the environment."""
+
+from datetime import timedelta
+
+from arq.connections import RedisSettings
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_core import Url
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from safir.arq import ArqMode, build_arq_redis_settings
+from safir.logging import LogLevel, Profile
+from safir.pydantic import EnvRedisDsn, HumanTimedelta
+
+__all__ = ["ENV_PREFIX", "Config", "ConfigError", "config", "load_config"]
+
+ENV_PREFIX = "{{ cookiecutter.__env_prefix }}"
+"""Prefix of every environment variable that configures the application."""
+
+
+class Config(BaseSettings):
+    """Settings for both the API and the worker."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, case_sensitive=False
+    )
+
+    name: str = Field("{{ cookiecutter.name }}", title="Application name")
+    """Name of the application, used in logs and the metadata route."""
+
+    path_prefix: str = Field(
+        "/{{ cookiecutter.name }}",
+        pattern=r"^/[A-Za-z0-9/_.-]*[A-Za-z0-9_.-]$",
+        title="URL prefix of the job API",
+    )
+    """URL path prefix under which the external routes are served."""
+
+    log_profile: Profile = Field(Profile.production, title="Log profile")
+    """``production`` logs JSON lines, ``development`` readable lines."""
+
+    log_level: LogLevel = Field(LogLevel.INFO, title="Log level")
+    """Lowest level of log message that is written."""
+
+    arq_mode: ArqMode = Field(ArqMode.production, title="arq queue mode")
+    """``production`` uses Redis; ``test`` uses Safir's in-memory mock."""
+
+    arq_queue_url: EnvRedisDsn = Field(
+        Url("redis://localhost:6379/0"), title="Redis URL of the arq queue"
+    )
+    """Redis DSN (``redis://host:port/db``) holding the queue and results."""
+
+    arq_queue_password: SecretStr | None = Field(None, title="Password")
+    """Password for Redis, kept out of the URL so it is never logged."""
+
+    queue_name: str = Field(
+        "arq:queue", min_length=1, title="Name of the arq queue"
+    )
+    """Redis key of the queue; the API and worker must agree on it."""
+
+    worker_job_timeout: HumanTimedelta = Field(
+        timedelta(minutes=5), title="Longest time one job may run"
+    )
+    """Jobs running longer are cancelled and recorded as failed."""
+
+    worker_max_jobs: int = Field(
+        10, ge=1, title="Jobs one worker runs at the same time"
+    )
+    """Concurrency of one worker process."""
+
+    abort_timeout: HumanTimedelta = Field(
+        timedelta(seconds=2), title="How long DELETE waits for a worker"
+    )
+    """How long an abort waits for a worker to confirm it before answering."""
+
+    fetch_allowed_hosts: list[str] = Field(
+        default_factory=list, title="Hosts the fetch_status task may call"
+    )
+    """Host names that the example ``fetch_status`` task may request.
+
+    Set as JSON, for example ``["example.com"]``. Empty by default so that the
+    worker cannot be made to call arbitrary internal addresses.
+    """
+
+    @property
+    def arq_redis_settings(self) -> RedisSettings:
+        """Redis connection settings for arq, built from the URL."""
+        return build_arq_redis_settings(
+            self.arq_queue_url, self.arq_queue_password
+        )
+
+
+class ConfigError(SystemExit):
+    """The environment holds a missing or invalid setting.
+
+    A subclass of `SystemExit` so that ``uvicorn`` and ``arq`` stop with the
+    message alone rather than a traceback.
+    """
+
+
+def load_config() -> Config:
+    """Read the configuration, naming the variable behind any error.
+
+    Raises
+    ------
+    ConfigError
+        Raised with one line per bad setting.
+    """
+    try:
+        return Config()
+    except ValidationError as exc:
+        lines = [
+            f"  {ENV_PREFIX}{str(err['loc'][0]).upper()}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        message = "Invalid configuration:\n" + "\n".join(lines)
+        raise ConfigError(message) from None
+
+
+config = load_config()
+"""The configuration of this process."""

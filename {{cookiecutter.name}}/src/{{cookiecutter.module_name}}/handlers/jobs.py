@@ -1,0 +1,91 @@
+"""Routes of the job API, served under the path prefix."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Request, Response, status
+from safir.models import ErrorModel
+
+from ..dependencies import JobServiceDep
+from ..models import JobRequest, JobResponse
+from ..services.jobs import AbortOutcome
+
+__all__ = ["jobs_router"]
+
+jobs_router = APIRouter(tags=["jobs"])
+"""Router for the job API."""
+
+type JobId = Annotated[
+    str,
+    Path(
+        title="Job id",
+        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        examples=["4d7f7f0a0d6e4b8c9f1e2a3b4c5d6e7f"],
+    ),
+]
+"""A job id in a URL: letters, digits, ``_`` and ``-``, at most 64."""
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    status.HTTP_404_NOT_FOUND: {"model": ErrorModel}
+}
+
+
+@jobs_router.post(
+    "/jobs",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model_exclude_none=True,
+    responses={422: {"model": ErrorModel}},
+    summary="Queue a job",
+)
+async def post_job(
+    body: Annotated[JobRequest, Body()],
+    service: JobServiceDep,
+    request: Request,
+    response: Response,
+) -> JobResponse:
+    """Queue a job for one of the worker's tasks.
+
+    The ``task`` field picks the task; the other fields are its arguments.
+    The job's URL is in the ``Location`` header.
+    """
+    job = await service.enqueue(body)
+    location = request.url_for("get_job", job_id=job.id)
+    response.headers["Location"] = str(location)
+    return JobResponse.from_job(job)
+
+
+@jobs_router.get(
+    "/jobs/{job_id}",
+    responses=_NOT_FOUND,
+    summary="Get a job's status and result",
+)
+async def get_job(job_id: JobId, service: JobServiceDep) -> JobResponse:
+    """Return a job's status and, once it is complete, its outcome.
+
+    A complete job has ``success`` and either ``result`` or ``error``.
+    """
+    return JobResponse.from_job(await service.get(job_id))
+
+
+@jobs_router.delete(
+    "/jobs/{job_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        **_NOT_FOUND,
+        status.HTTP_202_ACCEPTED: {
+            "description": "Abort recorded; no worker confirmed it in time"
+        },
+        status.HTTP_409_CONFLICT: {"model": ErrorModel},
+    },
+    summary="Abort a job",
+)
+async def delete_job(job_id: JobId, service: JobServiceDep) -> Response:
+    """Abort a queued, deferred or running job.
+
+    Answers 204 once a worker confirms the abort, or 202 if none did within
+    the configured abort timeout (the worker aborts the job when it next
+    sees it). A finished job cannot be aborted (409).
+    """
+    outcome = await service.abort(job_id)
+    if outcome is AbortOutcome.aborted:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return Response(status_code=status.HTTP_202_ACCEPTED)

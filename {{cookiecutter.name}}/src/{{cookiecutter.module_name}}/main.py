@@ -1,0 +1,47 @@
+"""The FastAPI application: wiring only."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from safir.dependencies.arq import arq_dependency
+from safir.fastapi import ClientRequestError, client_request_error_handler
+from safir.logging import Profile, configure_uvicorn_logging
+
+from . import __version__
+from .config import config
+from .factory import setup_logging
+from .handlers.internal import internal_router
+from .handlers.jobs import jobs_router
+
+__all__ = ["app", "lifespan"]
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Open the arq queue client on start-up and close it on shutdown."""
+    await arq_dependency.initialize(
+        mode=config.arq_mode, redis_settings=config.arq_redis_settings
+    )
+    yield
+    await arq_dependency.aclose()
+
+
+setup_logging(config)
+if config.log_profile == Profile.production:
+    configure_uvicorn_logging(config.log_level)
+
+app = FastAPI(
+    title=config.name,
+    description="{{ cookiecutter.summary }}",
+    version=__version__,
+    openapi_url=f"{config.path_prefix}/openapi.json",
+    docs_url=f"{config.path_prefix}/docs",
+    redoc_url=f"{config.path_prefix}/redoc",
+    lifespan=lifespan,
+)
+"""The application, as ``uvicorn`` loads it."""
+
+app.include_router(internal_router)
+app.include_router(jobs_router, prefix=config.path_prefix)
+app.exception_handler(ClientRequestError)(client_request_error_handler)

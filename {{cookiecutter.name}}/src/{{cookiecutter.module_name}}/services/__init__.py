@@ -1,0 +1,1 @@
+"""Application logic, shared by the API's handlers and the worker's tasks."""

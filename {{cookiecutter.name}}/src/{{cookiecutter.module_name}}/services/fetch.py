@@ -1,0 +1,98 @@
+"""Fetching URLs on behalf of jobs, the logic behind ``fetch_status``."""
+
+import httpx
+from pydantic import BaseModel, Field, HttpUrl
+
+__all__ = [
+    "FetchResult",
+    "HostNotAllowedError",
+    "StatusFetcher",
+    "check_fetch_allowed",
+]
+
+
+class HostNotAllowedError(ValueError):
+    """The URL's host is not in the configured allow-list."""
+
+
+class FetchResult(BaseModel):
+    """What a fetch found."""
+
+    url: str = Field(..., title="URL requested")
+    """URL that was requested."""
+
+    status_code: int = Field(..., title="HTTP status of the response")
+    """HTTP status code of the response."""
+
+    content_length: int = Field(..., title="Bytes in the response body")
+    """Length of the response body in bytes."""
+
+
+def check_fetch_allowed(url: HttpUrl, allowed_hosts: list[str]) -> None:
+    """Refuse a URL whose host is not allowed.
+
+    Parameters
+    ----------
+    url
+        URL to fetch.
+    allowed_hosts
+        Host names that may be fetched.
+
+    Raises
+    ------
+    HostNotAllowedError
+        Raised if the host is not in ``allowed_hosts``.
+    """
+    host = url.host or ""
+    if host not in allowed_hosts:
+        raise HostNotAllowedError(
+            f"Host {host!r} is not in the list of hosts that jobs may fetch"
+        )
+
+
+class StatusFetcher:
+    """Fetches URLs with a shared HTTP client.
+
+    Parameters
+    ----------
+    http_client
+        Client to make the requests with.
+    allowed_hosts
+        Host names that may be fetched.
+    """
+
+    def __init__(
+        self, http_client: httpx.AsyncClient, allowed_hosts: list[str]
+    ) -> None:
+        self._http_client = http_client
+        self._allowed_hosts = allowed_hosts
+
+    async def fetch(self, url: str) -> FetchResult:
+        """Fetch a URL and report its status.
+
+        Parameters
+        ----------
+        url
+            URL to fetch.
+
+        Returns
+        -------
+        FetchResult
+            Status and size of the response.
+
+        Raises
+        ------
+        HostNotAllowedError
+            Raised if the URL's host is not allowed.
+        httpx.HTTPError
+            Raised if the request fails, so that the job fails with the
+            reason.
+        """
+        parsed = HttpUrl(url)
+        check_fetch_allowed(parsed, self._allowed_hosts)
+        response = await self._http_client.get(str(parsed))
+        return FetchResult(
+            url=str(parsed),
+            status_code=response.status_code,
+            content_length=len(response.content),
+        )

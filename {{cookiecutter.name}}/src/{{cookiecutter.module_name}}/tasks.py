@@ -1,0 +1,19 @@
+"""Names of the worker's tasks, shared by the API and the worker.
+
+The API enqueues jobs by these names and never imports the worker's
+functions, so the API process does not load worker-only code.
+"""
+
+from enum import StrEnum
+
+__all__ = ["TaskName"]
+
+
+class TaskName(StrEnum):
+    """Task names that the worker registers and the API may enqueue."""
+
+    word_count = "word_count"
+    """Count the words and characters of a text."""
+
+    fetch_status = "fetch_status"
+    """Fetch a URL with the worker's HTTP client and report its status."""

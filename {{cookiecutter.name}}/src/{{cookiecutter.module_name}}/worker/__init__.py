@@ -1,0 +1,1 @@
+"""The arq worker: ``arq {{ cookiecutter.module_name }}.worker.main.WorkerSettings``."""
