@@ -1,5 +1,6 @@
 """Request and response models of the job API."""
 
+from asyncio import CancelledError
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
@@ -10,7 +11,16 @@ from safir.arq import JobMetadata, JobResult
 
 from .tasks import TaskName
 
-__all__ = ["FetchStatusJob", "JobRequest", "JobResponse", "WordCountJob"]
+__all__ = [
+    "ABORTED",
+    "FetchStatusJob",
+    "JobRequest",
+    "JobResponse",
+    "WordCountJob",
+]
+
+ABORTED = "Job was aborted"
+"""The ``error`` of a job that was aborted before or while it ran."""
 
 
 class WordCountJob(BaseModel):
@@ -141,6 +151,8 @@ def describe_failure(result: Any) -> str:
     str
         Readable reason, such as ``ValueError: bad input``.
     """
+    if isinstance(result, CancelledError):
+        return ABORTED
     if isinstance(result, BaseException):
         message = str(result)
         name = type(result).__name__

@@ -1,9 +1,11 @@
 """Worker start-up, shutdown and ``WorkerSettings`` for the ``arq`` CLI."""
 
 import uuid
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any
 
-from arq.typing import WorkerCoroutine
+from arq.cron import CronJob
+from arq.typing import StartupShutdown, WorkerCoroutine
 from arq.worker import Function, func
 
 from ..config import config
@@ -54,14 +56,15 @@ class WorkerSettings:
     See `arq.worker.Worker` for the meaning of each attribute.
     """
 
-    functions: ClassVar[list[Function | WorkerCoroutine]] = [
+    functions: Sequence[Function | WorkerCoroutine] = (
         func(word_count, name=TaskName.word_count),
         func(fetch_status, name=TaskName.fetch_status),
-    ]
+    )
+    cron_jobs: Sequence[CronJob] | None = None
     redis_settings = config.arq_redis_settings
     queue_name = config.queue_name
-    on_startup = startup
-    on_shutdown = shutdown
+    on_startup: StartupShutdown | None = startup
+    on_shutdown: StartupShutdown | None = shutdown
     allow_abort_jobs = True
     job_timeout = config.worker_job_timeout
     max_jobs = config.worker_max_jobs

@@ -1,0 +1,86 @@
+"""Fixtures shared by the tests."""
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from pydantic_core import Url
+from redis.asyncio import Redis
+from safir.arq import ArqMode, MockArqQueue
+from safir.dependencies.arq import arq_dependency
+
+from {{ cookiecutter.module_name }} import main
+from {{ cookiecutter.module_name }}.config import config
+
+from .support.redis import RedisServer, run_redis_server
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """Start one private ``redis-server`` for the whole test session."""
+    with run_redis_server() as server:
+        yield server
+
+
+@pytest_asyncio.fixture
+async def redis_url(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[str]:
+    """Point the configuration at an empty private Redis."""
+    client = Redis.from_url(redis_server.url)
+    await client.flushdb()
+    await client.aclose()
+    monkeypatch.setattr(config, "arq_queue_url", Url(redis_server.url))
+    monkeypatch.setattr(config, "arq_mode", ArqMode.production)
+    yield redis_server.url
+
+
+async def _run_app() -> AsyncIterator[FastAPI]:
+    async with LifespanManager(main.app):
+        yield main.app
+
+
+@pytest_asyncio.fixture
+async def app(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FastAPI]:
+    """Run the application with Safir's in-memory mock queue."""
+    monkeypatch.setattr(config, "arq_mode", ArqMode.test)
+    async for app in _run_app():
+        yield app
+
+
+@pytest_asyncio.fixture
+async def redis_app(redis_url: str) -> AsyncIterator[FastAPI]:
+    """Run the application against the private Redis."""
+    async for app in _run_app():
+        yield app
+
+
+@pytest_asyncio.fixture
+async def arq_queue(app: FastAPI) -> MockArqQueue:
+    """Return the mock queue behind the running application."""
+    queue = await arq_dependency()
+    assert isinstance(queue, MockArqQueue)
+    return queue
+
+
+def _client(app: FastAPI) -> AsyncClient:
+    return AsyncClient(
+        transport=ASGITransport(app=app), base_url="https://example.com/"
+    )
+
+
+@pytest_asyncio.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    """Yield an HTTP client for the application with the mock queue."""
+    async with _client(app) as client:
+        yield client
+
+
+@pytest_asyncio.fixture
+async def redis_client(redis_app: FastAPI) -> AsyncIterator[AsyncClient]:
+    """Yield an HTTP client for the application backed by Redis."""
+    async with _client(redis_app) as client:
+        yield client

@@ -1,0 +1,175 @@
+"""Tests of the job API against Safir's mock queue."""
+
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from safir.arq import MockArqQueue
+
+from {{ cookiecutter.module_name }}.config import config
+from {{ cookiecutter.module_name }}.models import ABORTED
+from {{ cookiecutter.module_name }}.tasks import TaskName
+
+JOBS = f"{config.path_prefix}/jobs"
+
+
+async def post_word_count(client: AsyncClient, text: str) -> dict[str, Any]:
+    response = await client.post(
+        JOBS, json={"task": TaskName.word_count, "text": text}
+    )
+    assert response.status_code == 202, response.text
+    data: dict[str, Any] = response.json()
+    location = response.headers["Location"]
+    assert location == f"https://example.com{JOBS}/{data['id']}"
+    return data
+
+
+@pytest.mark.asyncio
+async def test_job_lifecycle(
+    client: AsyncClient, arq_queue: MockArqQueue
+) -> None:
+    job = await post_word_count(client, "to be or not")
+    assert job["status"] == "queued"
+    assert job["task"] == TaskName.word_count
+    assert job["kwargs"] == {"text": "to be or not"}
+    assert job["queue_name"] == config.queue_name
+    assert "success" not in job
+    job_url = f"{JOBS}/{job['id']}"
+
+    await arq_queue.set_in_progress(job["id"])
+    response = await client.get(job_url)
+    assert response.status_code == 200
+    assert response.json()["status"] == "in_progress"
+
+    await arq_queue.set_complete(
+        job["id"], result={"words": 4, "characters": 12}
+    )
+    response = await client.get(job_url)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["status"] == "complete"
+    assert data["success"] is True
+    assert data["result"] == {"words": 4, "characters": 12}
+    assert data["error"] is None
+    assert data["start_time"] is not None
+    assert data["finish_time"] is not None
+
+
+@pytest.mark.asyncio
+async def test_failed_job_shows_error(
+    client: AsyncClient, arq_queue: MockArqQueue
+) -> None:
+    job = await post_word_count(client, "text")
+    await arq_queue.set_complete(
+        job["id"], result=ValueError("bad text"), success=False
+    )
+    data = (await client.get(f"{JOBS}/{job['id']}")).json()
+    assert data["success"] is False
+    assert data["result"] is None
+    assert data["error"] == "ValueError: bad text"
+
+
+@pytest.mark.asyncio
+async def test_unknown_job_is_404(client: AsyncClient) -> None:
+    for method in ("GET", "DELETE"):
+        response = await client.request(method, f"{JOBS}/0123abcd")
+        assert response.status_code == 404
+        error = response.json()["detail"][0]
+        assert error["type"] == "job_not_found"
+        assert error["loc"] == ["path", "job_id"]
+        assert "0123abcd" in error["msg"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("job_id", ["bad id", "a" * 65, "arq:queue", "x.y"])
+async def test_malformed_job_id_is_422(
+    client: AsyncClient, job_id: str
+) -> None:
+    for method in ("GET", "DELETE"):
+        response = await client.request(method, f"{JOBS}/{job_id}")
+        assert response.status_code == 422, job_id
+        assert response.json()["detail"][0]["loc"] == ["path", "job_id"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"task": "os.system", "text": "rm -rf /"},
+        {"task": TaskName.word_count},
+        {"task": TaskName.word_count, "text": ""},
+        {"task": TaskName.word_count, "text": 5},
+        {"task": TaskName.word_count, "text": "x", "extra": 1},
+        {"task": TaskName.fetch_status, "url": "not a url"},
+        {"text": "no task"},
+    ],
+)
+async def test_bad_body_is_422(
+    client: AsyncClient, arq_queue: MockArqQueue, body: dict[str, Any]
+) -> None:
+    response = await client.post(JOBS, json=body)
+    assert response.status_code == 422, body
+    assert response.json()["detail"][0]["loc"][0] == "body"
+    assert arq_queue._job_metadata[config.queue_name] == {}
+
+
+@pytest.mark.asyncio
+async def test_fetch_of_host_not_allowed_is_422(
+    client: AsyncClient, arq_queue: MockArqQueue
+) -> None:
+    response = await client.post(
+        JOBS, json={"task": TaskName.fetch_status, "url": "http://internal/"}
+    )
+    assert response.status_code == 422
+    error = response.json()["detail"][0]
+    assert error["type"] == "fetch_not_allowed"
+    assert "'internal'" in error["msg"]
+    assert arq_queue._job_metadata[config.queue_name] == {}
+
+
+@pytest.mark.asyncio
+async def test_fetch_of_allowed_host_is_queued(
+    client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(config, "fetch_allowed_hosts", ["example.org"])
+    response = await client.post(
+        JOBS,
+        json={"task": TaskName.fetch_status, "url": "https://example.org/a"},
+    )
+    assert response.status_code == 202
+    assert response.json()["kwargs"] == {"url": "https://example.org/a"}
+
+
+@pytest.mark.asyncio
+async def test_abort_queued_job(
+    client: AsyncClient, arq_queue: MockArqQueue
+) -> None:
+    job = await post_word_count(client, "text")
+    response = await client.delete(f"{JOBS}/{job['id']}")
+    assert response.status_code == 204
+    assert (await client.get(f"{JOBS}/{job['id']}")).status_code == 404
+
+
+@pytest.mark.asyncio
+async def test_abort_running_job(
+    client: AsyncClient, arq_queue: MockArqQueue
+) -> None:
+    job = await post_word_count(client, "text")
+    await arq_queue.set_in_progress(job["id"])
+    response = await client.delete(f"{JOBS}/{job['id']}")
+    assert response.status_code == 204
+    data = (await client.get(f"{JOBS}/{job['id']}")).json()
+    assert data["status"] == "complete"
+    assert data["success"] is False
+    assert data["error"] == ABORTED
+
+
+@pytest.mark.asyncio
+async def test_abort_finished_job_is_409(
+    client: AsyncClient, arq_queue: MockArqQueue
+) -> None:
+    job = await post_word_count(client, "text")
+    await arq_queue.set_complete(job["id"], result={"words": 1})
+    response = await client.delete(f"{JOBS}/{job['id']}")
+    assert response.status_code == 409
+    assert response.json()["detail"][0]["type"] == "job_finished"

@@ -1,0 +1,95 @@
+"""A private ``redis-server`` for tests that need a real Redis."""
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pytest
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+__all__ = ["RedisServer", "free_port", "run_redis_server"]
+
+STARTUP_TIMEOUT = 10.0
+"""Seconds to wait for ``redis-server`` to answer a ping."""
+
+
+@dataclass(frozen=True)
+class RedisServer:
+    """A running ``redis-server`` on the loopback interface."""
+
+    port: int
+    """TCP port on 127.0.0.1."""
+
+    pid: int
+    """Process id, for stopping it."""
+
+    @property
+    def url(self) -> str:
+        """URL of database 0."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def run_redis_server() -> Iterator[RedisServer]:
+    """Start ``redis-server`` on a free port and stop it afterwards.
+
+    Fails the test (never skips it) when ``redis-server`` is not installed.
+    """
+    executable = shutil.which("redis-server")
+    if executable is None:
+        pytest.fail(
+            "redis-server is not on PATH: install it (Debian/Ubuntu:"
+            " apt-get install redis-server; macOS: brew install redis)"
+        )
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            executable,
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_for_ping(port, process)
+        yield RedisServer(port=port, pid=process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_for_ping(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    client = Redis(host="127.0.0.1", port=port)
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"redis-server exited with {process.returncode}")
+            try:
+                if client.ping():
+                    return
+            except RedisConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.05)
+    finally:
+        client.close()
