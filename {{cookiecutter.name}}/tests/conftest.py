@@ -9,11 +9,11 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pydantic_core import Url
 from redis.asyncio import Redis
-from safir.arq import ArqMode, MockArqQueue
-from safir.dependencies.arq import arq_dependency
+from safir.arq import ArqMode
 
 from {{ cookiecutter.module_name }} import main
 from {{ cookiecutter.module_name }}.config import config
+from {{ cookiecutter.module_name }}.queue import MockJobQueue, arq_dependency
 
 from .support.redis import RedisServer, run_redis_server
 
@@ -59,10 +59,10 @@ async def redis_app(redis_url: str) -> AsyncIterator[FastAPI]:
 
 
 @pytest_asyncio.fixture
-async def arq_queue(app: FastAPI) -> MockArqQueue:
+async def arq_queue(app: FastAPI) -> MockJobQueue:
     """Return the mock queue behind the running application."""
     queue = await arq_dependency()
-    assert isinstance(queue, MockArqQueue)
+    assert isinstance(queue, MockJobQueue)
     return queue
 
 

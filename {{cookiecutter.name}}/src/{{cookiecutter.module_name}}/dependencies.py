@@ -3,24 +3,23 @@
 from typing import Annotated
 
 from fastapi import Depends
-from safir.arq import ArqQueue
-from safir.dependencies.arq import arq_dependency
 
 from .config import config
+from .queue import JobQueue, arq_dependency
 from .services.jobs import JobService
 
 __all__ = ["JobServiceDep", "get_job_service"]
 
 
 def get_job_service(
-    queue: Annotated[ArqQueue, Depends(arq_dependency)],
+    queue: Annotated[JobQueue, Depends(arq_dependency)],
 ) -> JobService:
-    """Build the job service around the process's arq queue client.
+    """Build the job service around the process's queue client.
 
     Parameters
     ----------
     queue
-        Safir's arq queue client.
+        The queue client opened by the app's lifespan.
 
     Returns
     -------
@@ -29,7 +28,6 @@ def get_job_service(
     """
     return JobService(
         queue,
-        queue_name=config.queue_name,
         abort_timeout=config.abort_timeout,
         fetch_allowed_hosts=config.fetch_allowed_hosts,
     )

@@ -1,14 +1,23 @@
 """Errors that the API reports to clients."""
 
-from fastapi import status
+from fastapi import Request, status
+from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 from safir.fastapi import ClientRequestError
 from safir.models import ErrorLocation
 
 __all__ = [
+    "QUEUE_ERRORS",
+    "RETRY_AFTER_SECONDS",
     "FetchNotAllowedError",
     "JobAlreadyFinishedError",
+    "JobIdConflictError",
     "JobNotFoundError",
+    "queue_unavailable_handler",
 ]
+
+RETRY_AFTER_SECONDS = 5
+"""``Retry-After`` of answers given while Redis is unreachable."""
 
 
 class JobNotFoundError(ClientRequestError):
@@ -45,3 +54,54 @@ class FetchNotAllowedError(ClientRequestError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, ErrorLocation.body, ["url"])
+
+
+class JobIdConflictError(ClientRequestError):
+    """A job with the requested id already exists."""
+
+    error = "job_id_conflict"
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self, job_id: str | None) -> None:
+        super().__init__(
+            f"A job with id {job_id} is already queued, running or has a"
+            " result that has not expired",
+            ErrorLocation.body,
+            ["job_id"],
+        )
+
+
+async def queue_unavailable_handler(
+    _request: Request, exc: Exception
+) -> JSONResponse:
+    """Answer 503 with a JSON reason when Redis cannot be reached.
+
+    Parameters
+    ----------
+    _request
+        The request that needed Redis.
+    exc
+        The Redis client's error, or `TimeoutError`.
+
+    Returns
+    -------
+    fastapi.responses.JSONResponse
+        A 503 in Safir's error model with a ``Retry-After`` header.
+    """
+    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return JSONResponse(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        content={
+            "detail": [
+                {
+                    "msg": f"The job queue is unavailable ({reason})",
+                    "type": "queue_unavailable",
+                }
+            ]
+        },
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+QUEUE_ERRORS: tuple[type[Exception], ...] = (RedisError, TimeoutError)
+"""Exceptions that mean the queue's Redis could not be reached in time."""

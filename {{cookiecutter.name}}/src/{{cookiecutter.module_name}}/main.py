@@ -4,15 +4,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from safir.dependencies.arq import arq_dependency
 from safir.fastapi import ClientRequestError, client_request_error_handler
 from safir.logging import Profile, configure_uvicorn_logging
 
 from . import __version__
 from .config import config
+from .exceptions import QUEUE_ERRORS, queue_unavailable_handler
 from .factory import setup_logging
 from .handlers.internal import internal_router
 from .handlers.jobs import jobs_router
+from .queue import arq_dependency
 
 __all__ = ["app", "lifespan"]
 
@@ -21,7 +22,9 @@ __all__ = ["app", "lifespan"]
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Open the arq queue client on start-up and close it on shutdown."""
     await arq_dependency.initialize(
-        mode=config.arq_mode, redis_settings=config.arq_redis_settings
+        mode=config.arq_mode,
+        redis_settings=config.arq_redis_settings,
+        queue_name=config.queue_name,
     )
     yield
     await arq_dependency.aclose()
@@ -45,3 +48,5 @@ app = FastAPI(
 app.include_router(internal_router)
 app.include_router(jobs_router, prefix=config.path_prefix)
 app.exception_handler(ClientRequestError)(client_request_error_handler)
+for error in QUEUE_ERRORS:
+    app.exception_handler(error)(queue_unavailable_handler)

@@ -1,11 +1,18 @@
 """Request and response models of the job API."""
 
 from asyncio import CancelledError
-from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from datetime import datetime, timedelta
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from arq.jobs import JobStatus
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    model_validator,
+)
 from pydantic_core import to_jsonable_python
 from safir.arq import JobMetadata, JobResult
 
@@ -13,23 +20,96 @@ from .tasks import TaskName
 
 __all__ = [
     "ABORTED",
+    "JOB_ID_PATTERN",
+    "MAX_DEFERRAL",
     "FetchStatusJob",
+    "HealthResponse",
+    "JobOptionsModel",
     "JobRequest",
     "JobResponse",
+    "ListableStatus",
     "WordCountJob",
 ]
 
 ABORTED = "Job was aborted"
 """The ``error`` of a job that was aborted before or while it ran."""
 
+JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+"""Job ids: letters, digits, ``_`` and ``-``, at most 64 characters."""
 
-class WordCountJob(BaseModel):
+MAX_DEFERRAL = timedelta(days=30)
+"""Furthest in the future that a job may be scheduled."""
+
+
+class JobOptionsModel(BaseModel):
+    """Fields that every job request may set, apart from the task's own."""
+
+    option_fields: ClassVar[set[str]] = {
+        "task",
+        "job_id",
+        "defer_by",
+        "start_at",
+    }
+    """Fields that are not arguments of the task."""
+
+    job_id: str | None = Field(
+        None,
+        pattern=JOB_ID_PATTERN,
+        title="Job id",
+        description=(
+            "Chosen by the client to make the job unique: while a job with"
+            " this id is queued, running or has an unexpired result, another"
+            " is refused with 409. Generated when omitted."
+        ),
+    )
+    """Client-chosen job id."""
+
+    defer_by: timedelta | None = Field(
+        None,
+        gt=timedelta(0),
+        le=MAX_DEFERRAL,
+        title="Delay before the job may start",
+        description="Seconds, or an ISO 8601 duration such as PT5M.",
+    )
+    """Delay before the job may start."""
+
+    start_at: AwareDatetime | None = Field(
+        None,
+        title="Earliest start time",
+        description="ISO 8601 time with a time zone.",
+    )
+    """Earliest time the job may start."""
+
+    @model_validator(mode="after")
+    def _check_schedule(self) -> Self:
+        if self.defer_by is not None and self.start_at is not None:
+            raise ValueError("set at most one of defer_by and start_at")
+        if self.start_at is not None:
+            now = datetime.now(tz=self.start_at.tzinfo)
+            if self.start_at - now > MAX_DEFERRAL:
+                raise ValueError("start_at is more than 30 days ahead")
+        return self
+
+    def task_arguments(self) -> dict[str, Any]:
+        """Return the task's keyword arguments, as JSON-compatible values."""
+        return self.model_dump(mode="json", exclude=self.option_fields)
+
+
+class WordCountJob(JobOptionsModel):
     """Count the words of a text."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"task": "word_count", "text": "to be or not"}]
+            "examples": [
+                {"task": "word_count", "text": "to be or not"},
+                {
+                    "task": "word_count",
+                    "text": "counted in a minute, once",
+                    "job_id": "count-2026-01-01",
+                    "defer_by": 60,
+                },
+            ]
         },
     )
 
@@ -40,7 +120,7 @@ class WordCountJob(BaseModel):
     """Text whose words are counted."""
 
 
-class FetchStatusJob(BaseModel):
+class FetchStatusJob(JobOptionsModel):
     """Fetch a URL from the worker and report its HTTP status."""
 
     model_config = ConfigDict(
@@ -63,6 +143,20 @@ type JobRequest = Annotated[
     WordCountJob | FetchStatusJob, Field(discriminator="task")
 ]
 """Body of ``POST /jobs``: one of the tasks that clients may run."""
+
+
+type ListableStatus = Literal["deferred", "queued", "in_progress", "complete"]
+"""Statuses that ``GET /jobs`` can list."""
+
+
+class HealthResponse(BaseModel):
+    """Answer of the health routes."""
+
+    status: Literal["ok", "unavailable"] = Field(..., title="Health")
+    """``ok``, or ``unavailable`` with a reason."""
+
+    reason: str | None = Field(None, title="Why the service is unavailable")
+    """What failed, when unavailable."""
 
 
 class JobResponse(BaseModel):

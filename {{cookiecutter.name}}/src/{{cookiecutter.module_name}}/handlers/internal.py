@@ -1,10 +1,13 @@
 """Routes outside the path prefix, for the cluster rather than users."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response, status
 from safir.metadata import Metadata, get_metadata
 
 from .. import DISTRIBUTION_NAME
 from ..config import config
+from ..dependencies import JobServiceDep
+from ..exceptions import QUEUE_ERRORS, RETRY_AFTER_SECONDS
+from ..models import HealthResponse
 
 __all__ = ["internal_router"]
 
@@ -27,3 +30,35 @@ async def get_index() -> Metadata:
     return get_metadata(
         package_name=DISTRIBUTION_NAME, application_name=config.name
     )
+
+
+@internal_router.get(
+    "/health/live",
+    include_in_schema=False,
+    response_model_exclude_none=True,
+    summary="Liveness: the process serves requests",
+)
+async def get_liveness() -> HealthResponse:
+    """Answer as long as the process serves requests; touches no Redis."""
+    return HealthResponse(status="ok")
+
+
+@internal_router.get(
+    "/health/ready",
+    include_in_schema=False,
+    response_model_exclude_none=True,
+    responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"model": HealthResponse}},
+    summary="Readiness: Redis answers",
+)
+async def get_readiness(
+    service: JobServiceDep, response: Response
+) -> HealthResponse:
+    """Answer 200 if Redis answers a ping in time, else 503 with why."""
+    try:
+        await service.check_queue()
+    except QUEUE_ERRORS as exc:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        reason = f"Redis did not answer: {type(exc).__name__} {exc}".strip()
+        return HealthResponse(status="unavailable", reason=reason)
+    return HealthResponse(status="ok")

@@ -2,11 +2,12 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Request, Response, status
+from arq.jobs import JobStatus
+from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 from safir.models import ErrorModel
 
 from ..dependencies import JobServiceDep
-from ..models import JobRequest, JobResponse
+from ..models import JOB_ID_PATTERN, JobRequest, JobResponse, ListableStatus
 from ..services.jobs import AbortOutcome
 
 __all__ = ["jobs_router"]
@@ -18,7 +19,7 @@ type JobId = Annotated[
     str,
     Path(
         title="Job id",
-        pattern=r"^[A-Za-z0-9_-]{1,64}$",
+        pattern=JOB_ID_PATTERN,
         examples=["4d7f7f0a0d6e4b8c9f1e2a3b4c5d6e7f"],
     ),
 ]
@@ -33,7 +34,10 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     "/jobs",
     status_code=status.HTTP_202_ACCEPTED,
     response_model_exclude_none=True,
-    responses={422: {"model": ErrorModel}},
+    responses={
+        status.HTTP_409_CONFLICT: {"model": ErrorModel},
+        422: {"model": ErrorModel},
+    },
     summary="Queue a job",
 )
 async def post_job(
@@ -44,13 +48,31 @@ async def post_job(
 ) -> JobResponse:
     """Queue a job for one of the worker's tasks.
 
-    The ``task`` field picks the task; the other fields are its arguments.
-    The job's URL is in the ``Location`` header.
+    The ``task`` field picks the task; the other fields are its arguments,
+    plus the optional ``job_id``, ``defer_by`` and ``start_at``. The job's URL
+    is in the ``Location`` header.
     """
     job = await service.enqueue(body)
     location = request.url_for("get_job", job_id=job.id)
     response.headers["Location"] = str(location)
     return JobResponse.from_job(job)
+
+
+@jobs_router.get(
+    "/jobs",
+    response_model_exclude_none=True,
+    summary="List jobs with a status",
+)
+async def list_jobs(
+    service: JobServiceDep,
+    job_status: Annotated[
+        ListableStatus, Query(alias="status", title="Status to list")
+    ],
+    limit: Annotated[int, Query(ge=1, le=100, title="Most jobs")] = 20,
+) -> list[JobResponse]:
+    """List the queue's jobs with one status, most recently queued first."""
+    jobs = await service.list_jobs(JobStatus(job_status), limit)
+    return [JobResponse.from_job(job) for job in jobs]
 
 
 @jobs_router.get(

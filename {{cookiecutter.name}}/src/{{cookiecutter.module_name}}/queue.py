@@ -1,0 +1,324 @@
+"""The API's arq queue client: Safir's, plus job ids, deferral and listing.
+
+`RedisJobQueue` and `MockJobQueue` extend Safir's `~safir.arq.RedisArqQueue`
+and `~safir.arq.MockArqQueue` with the operations the job API needs beyond
+Safir's `~safir.arq.ArqQueue` interface, so the handler tests can keep using
+the mock exactly as Safir documents.
+"""
+
+import asyncio
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, override
+
+from arq.connections import RedisSettings
+from arq.constants import (
+    default_queue_name,
+    in_progress_key_prefix,
+    result_key_prefix,
+)
+from arq.jobs import JobStatus
+from arq.utils import timestamp_ms
+from safir.arq import (
+    ArqMode,
+    ArqQueue,
+    JobMetadata,
+    JobNotFound,
+    JobNotQueued,
+    MockArqQueue,
+    RedisArqQueue,
+)
+from safir.dependencies.arq import ArqDependency
+
+__all__ = [
+    "JobOptions",
+    "JobQueue",
+    "MockJobQueue",
+    "QueueDependency",
+    "RedisJobQueue",
+    "arq_dependency",
+]
+
+LIST_SCAN_LIMIT = 10_000
+"""Most queue entries or result keys that one listing request examines."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobOptions:
+    """How and when a job is queued, apart from its task's arguments."""
+
+    job_id: str | None = None
+    """Client-chosen id; a second job with a live id is refused."""
+
+    defer_by: timedelta | None = None
+    """Run no sooner than this long after it is queued."""
+
+    defer_until: datetime | None = None
+    """Run no sooner than this time."""
+
+    def run_at(self, now: datetime) -> datetime:
+        """Return when the job becomes due, given the time it is queued."""
+        if self.defer_until is not None:
+            return self.defer_until
+        return now + (self.defer_by or timedelta(0))
+
+
+class JobQueue(ArqQueue, ABC):
+    """Safir's queue interface plus what the job API needs."""
+
+    @abstractmethod
+    async def submit(
+        self, task_name: str, kwargs: dict[str, Any], options: JobOptions
+    ) -> JobMetadata:
+        """Queue a job on the default queue.
+
+        Parameters
+        ----------
+        task_name
+            Name of the task.
+        kwargs
+            Keyword arguments of the task.
+        options
+            Job id and deferral.
+
+        Returns
+        -------
+        safir.arq.JobMetadata
+            The queued job.
+
+        Raises
+        ------
+        safir.arq.JobNotQueued
+            Raised if a job with the same id is queued, running or has a
+            result that has not expired.
+        """
+
+    @abstractmethod
+    async def list_jobs(
+        self, status: JobStatus, limit: int
+    ) -> list[JobMetadata]:
+        """List jobs of the default queue with a status, newest first.
+
+        Parameters
+        ----------
+        status
+            Status to list.
+        limit
+            Most jobs to return.
+
+        Returns
+        -------
+        list of safir.arq.JobMetadata
+            Jobs, most recently queued first; complete jobs carry results.
+        """
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Check that the queue's store answers.
+
+        Raises
+        ------
+        Exception
+            Whatever the store's client raises when it cannot be reached.
+        """
+
+
+class RedisJobQueue(RedisArqQueue, JobQueue):
+    """The production queue, in Redis."""
+
+    @override
+    async def submit(
+        self, task_name: str, kwargs: dict[str, Any], options: JobOptions
+    ) -> JobMetadata:
+        now = datetime.now(tz=UTC)
+        job = await self._pool.enqueue_job(
+            task_name,
+            _job_id=options.job_id,
+            _queue_name=self.default_queue_name,
+            _defer_by=options.defer_by,
+            _defer_until=options.defer_until,
+            **kwargs,
+        )
+        if job is None:
+            raise JobNotQueued(options.job_id)
+        # Built from what was just written rather than read back from Redis,
+        # which would cost four more round trips per request.
+        run_at = options.run_at(now)
+        return JobMetadata(
+            id=job.job_id,
+            name=task_name,
+            args=(),
+            kwargs=kwargs,
+            enqueue_time=now,
+            status=JobStatus.deferred if run_at > now else JobStatus.queued,
+            queue_name=self.default_queue_name,
+        )
+
+    @override
+    async def list_jobs(
+        self, status: JobStatus, limit: int
+    ) -> list[JobMetadata]:
+        if status == JobStatus.complete:
+            ids = await self._result_ids()
+        else:
+            ids = await self._queued_ids(status)
+        jobs = await asyncio.gather(*(self._read(job_id) for job_id in ids))
+        found = [
+            job
+            for job in jobs
+            if job
+            and job.status == status
+            and job.queue_name == self.default_queue_name
+        ]
+        found.sort(key=lambda job: job.enqueue_time, reverse=True)
+        return found[:limit]
+
+    @override
+    async def ping(self) -> None:
+        await self._pool.ping()
+
+    async def _read(self, job_id: str) -> JobMetadata | None:
+        try:
+            metadata = await self.get_job_metadata(job_id)
+            if metadata.status == JobStatus.complete:
+                return await self.get_job_result(job_id)
+        except JobNotFound:
+            return None  # finished or expired while we listed
+        return metadata
+
+    async def _queued_ids(self, status: JobStatus) -> list[str]:
+        now = timestamp_ms()
+        if status == JobStatus.deferred:
+            entries = await self._pool.zrangebyscore(
+                self.default_queue_name,
+                f"({now}",
+                "+inf",
+                start=0,
+                num=LIST_SCAN_LIMIT,
+            )
+        else:
+            entries = await self._pool.zrevrangebyscore(
+                self.default_queue_name,
+                now,
+                "-inf",
+                start=0,
+                num=LIST_SCAN_LIMIT,
+            )
+        ids = [entry.decode() for entry in entries]
+        async with self._pool.pipeline(transaction=False) as pipe:
+            for job_id in ids:
+                pipe.exists(in_progress_key_prefix + job_id)
+            running = await pipe.execute()
+        want_running = status == JobStatus.in_progress
+        return [
+            job_id
+            for job_id, is_running in zip(ids, running, strict=True)
+            if bool(is_running) == want_running
+        ]
+
+    async def _result_ids(self) -> list[str]:
+        ids: list[str] = []
+        async for key in self._pool.scan_iter(
+            match=result_key_prefix + "*", count=1000
+        ):
+            ids.append(key.decode().removeprefix(result_key_prefix))
+            if len(ids) >= LIST_SCAN_LIMIT:
+                break
+        return ids
+
+
+class MockJobQueue(MockArqQueue, JobQueue):
+    """The in-memory queue of ``ArqMode.test``, for the API's tests."""
+
+    @override
+    async def submit(
+        self, task_name: str, kwargs: dict[str, Any], options: JobOptions
+    ) -> JobMetadata:
+        jobs = self._job_metadata[self.default_queue_name]
+        job_id = options.job_id or uuid.uuid4().hex
+        if job_id in jobs:
+            raise JobNotQueued(job_id)
+        now = datetime.now(tz=UTC)
+        deferred = options.run_at(now) > now
+        job = JobMetadata(
+            id=job_id,
+            name=task_name,
+            args=(),
+            kwargs=kwargs,
+            enqueue_time=now,
+            status=JobStatus.deferred if deferred else JobStatus.queued,
+            queue_name=self.default_queue_name,
+        )
+        jobs[job_id] = job
+        return job
+
+    @override
+    async def list_jobs(
+        self, status: JobStatus, limit: int
+    ) -> list[JobMetadata]:
+        queue = self.default_queue_name
+        jobs = [
+            self._job_results[queue].get(job.id, job)
+            for job in self._job_metadata[queue].values()
+            if job.status == status
+        ]
+        jobs.sort(key=lambda job: job.enqueue_time, reverse=True)
+        return jobs[:limit]
+
+    @override
+    async def ping(self) -> None:
+        return
+
+
+class QueueDependency(ArqDependency):
+    """Safir's arq dependency, serving a `JobQueue` on the configured queue."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._queue: JobQueue | None = None
+
+    @override
+    async def initialize(
+        self,
+        *,
+        mode: ArqMode,
+        redis_settings: RedisSettings | None,
+        queue_name: str = default_queue_name,
+    ) -> None:
+        """Open the queue client (call from the app's lifespan).
+
+        Parameters
+        ----------
+        mode
+            ``production`` for Redis, ``test`` for the in-memory mock.
+        redis_settings
+            Redis connection settings, required in production.
+        queue_name
+            Queue that jobs go to and are read from.
+        """
+        if mode == ArqMode.production:
+            if redis_settings is None:
+                raise RuntimeError("redis_settings is required in production")
+            self._queue = await RedisJobQueue.initialize(
+                redis_settings, default_queue_name=queue_name
+            )
+        else:
+            self._queue = MockJobQueue(default_queue_name=queue_name)
+        self._arq_queue = self._queue
+
+    @override
+    async def __call__(self) -> JobQueue:
+        if self._queue is None:
+            raise RuntimeError("The queue dependency is not initialized")
+        return self._queue
+
+    @override
+    async def aclose(self) -> None:
+        await super().aclose()
+        self._queue = None
+
+
+arq_dependency = QueueDependency()
+"""The process's queue dependency, opened by the app's lifespan."""
