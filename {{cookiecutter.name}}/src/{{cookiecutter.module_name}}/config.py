@@ -3,17 +3,41 @@
 from datetime import timedelta
 
 from arq.connections import RedisSettings
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_core import Url
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from safir.arq import ArqMode, build_arq_redis_settings
 from safir.logging import LogLevel, Profile
 from safir.pydantic import EnvRedisDsn, HumanTimedelta
 
-__all__ = ["ENV_PREFIX", "Config", "ConfigError", "config", "load_config"]
+__all__ = [
+    "ENV_PREFIX",
+    "Config",
+    "ConfigError",
+    "CronSchedule",
+    "config",
+    "load_config",
+]
 
 ENV_PREFIX = "{{ cookiecutter.__env_prefix }}"
 """Prefix of every environment variable that configures the application."""
+
+
+class CronSchedule(BaseModel):
+    """When a periodic task runs, as in arq's `arq.cron.cron`.
+
+    A field left unset matches every value; ``second`` defaults to 0 so a
+    task does not run every second by accident.
+    """
+
+    hour: set[int] | None = Field(None, title="Hours (0-23)")
+    """Hours at which the task runs; every hour if unset."""
+
+    minute: set[int] | None = Field(None, title="Minutes (0-59)")
+    """Minutes at which the task runs; every minute if unset."""
+
+    second: set[int] | None = Field({0}, title="Seconds (0-59)")
+    """Seconds at which the task runs; ``null`` means every second."""
 
 
 class Config(BaseSettings):
@@ -64,6 +88,39 @@ class Config(BaseSettings):
         10, ge=1, title="Jobs one worker runs at the same time"
     )
     """Concurrency of one worker process."""
+
+    worker_max_tries: int = Field(
+        3, ge=1, title="Tries of a job that asks to be retried"
+    )
+    """How many times a task that raises ``arq.Retry`` is tried in all."""
+
+    worker_health_check_interval: HumanTimedelta = Field(
+        timedelta(seconds=60), title="How often the worker records health"
+    )
+    """How often the worker refreshes the key that ``arq --check`` reads."""
+
+    fetch_timeout: HumanTimedelta = Field(
+        timedelta(seconds=30), title="Time limit of one fetch_status try"
+    )
+    """Per-task time limit of ``fetch_status``, below the worker's."""
+
+    fetch_retry_delay: HumanTimedelta = Field(
+        timedelta(seconds=5), title="Delay before fetch_status tries again"
+    )
+    """Delay before the second try; later tries wait proportionally longer."""
+
+    queue_report_schedule: CronSchedule = Field(
+        CronSchedule(minute={0, 15, 30, 45}),
+        title="When the queue_report cron task runs",
+    )
+    """Schedule of the periodic ``queue_report`` task, as JSON such as
+    ``{"minute": [0, 30]}``.
+    """
+
+    digest_threads: int = Field(
+        2, ge=1, title="Threads for blocking work in one worker"
+    )
+    """Size of the worker's thread pool for blocking tasks like ``digest``."""
 
     abort_timeout: HumanTimedelta = Field(
         timedelta(seconds=2), title="How long DELETE waits for a worker"

@@ -22,6 +22,8 @@ __all__ = [
     "ABORTED",
     "JOB_ID_PATTERN",
     "MAX_DEFERRAL",
+    "TIMED_OUT",
+    "DigestJob",
     "FetchStatusJob",
     "HealthResponse",
     "JobOptionsModel",
@@ -33,6 +35,9 @@ __all__ = [
 
 ABORTED = "Job was aborted"
 """The ``error`` of a job that was aborted before or while it ran."""
+
+TIMED_OUT = "TimeoutError: job exceeded its time limit"
+"""The ``error`` of a job that ran past its time limit."""
 
 JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 """Job ids: letters, digits, ``_`` and ``-``, at most 64 characters."""
@@ -139,8 +144,28 @@ class FetchStatusJob(JobOptionsModel):
     """URL to fetch; its host must be in the configured allow-list."""
 
 
+class DigestJob(JobOptionsModel):
+    """Derive a slow digest of a text, as an example of blocking work."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"task": "digest", "text": "secret", "rounds": 1000}]
+        },
+    )
+
+    task: Literal[TaskName.digest] = Field(..., title="Task to run")
+    """Discriminator naming the task."""
+
+    text: str = Field(..., min_length=1, max_length=10_000, title="Text")
+    """Text to digest."""
+
+    rounds: int = Field(100_000, ge=1, le=2_000_000, title="PBKDF2 rounds")
+    """Work factor: time grows linearly with it."""
+
+
 type JobRequest = Annotated[
-    WordCountJob | FetchStatusJob, Field(discriminator="task")
+    WordCountJob | FetchStatusJob | DigestJob, Field(discriminator="task")
 ]
 """Body of ``POST /jobs``: one of the tasks that clients may run."""
 
@@ -247,6 +272,8 @@ def describe_failure(result: Any) -> str:
     """
     if isinstance(result, CancelledError):
         return ABORTED
+    if type(result) is TimeoutError:
+        return TIMED_OUT
     if isinstance(result, BaseException):
         message = str(result)
         name = type(result).__name__

@@ -17,3 +17,9 @@ class TaskName(StrEnum):
 
     fetch_status = "fetch_status"
     """Fetch a URL with the worker's HTTP client and report its status."""
+
+    digest = "digest"
+    """Derive a slow key-stretched digest of a text, in a thread."""
+
+    queue_report = "queue_report"
+    """Periodic: count the jobs waiting on the queue."""

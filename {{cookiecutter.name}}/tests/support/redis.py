@@ -25,13 +25,24 @@ class RedisServer:
     port: int
     """TCP port on 127.0.0.1."""
 
-    pid: int
-    """Process id, for stopping it."""
+    process: subprocess.Popen[bytes]
+    """The server process, stopped by its pid."""
 
     @property
     def url(self) -> str:
         """URL of database 0."""
         return f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        """Stop the server, if it still runs, and wait for it to exit."""
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def free_port() -> int:
@@ -65,16 +76,12 @@ def run_redis_server() -> Iterator[RedisServer]:
         ],
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
+    server = RedisServer(port=port, process=process)
     try:
         _wait_for_ping(port, process)
-        yield RedisServer(port=port, pid=process.pid)
+        yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
 
 
 def _wait_for_ping(port: int, process: subprocess.Popen[bytes]) -> None:

@@ -1,21 +1,24 @@
 """Running the real arq worker inside a test."""
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
-from arq.worker import create_worker
+from arq.worker import Worker, create_worker
 
 from {{ cookiecutter.module_name }}.config import config
-from {{ cookiecutter.module_name }}.worker.main import WorkerSettings
+from {{ cookiecutter.module_name }}.worker.main import WorkerSettings, build_functions
 
-__all__ = ["run_worker_burst"]
+__all__ = ["make_worker", "run_worker", "run_worker_burst"]
 
 
-async def run_worker_burst(**overrides: Any) -> int:
-    """Run the project's worker until its queue is empty.
+def make_worker(**overrides: Any) -> Worker:
+    """Build the project's worker as the ``arq`` command builds it.
 
-    The worker is built from ``WorkerSettings`` exactly as the ``arq`` command
-    builds it, but reads Redis settings from the (patched) configuration and
-    does not poll or install signal handlers.
+    Functions, cron jobs and Redis settings are built from the current
+    (possibly patched) configuration; the worker polls without delay and
+    installs no signal handlers.
 
     Parameters
     ----------
@@ -24,20 +27,65 @@ async def run_worker_burst(**overrides: Any) -> int:
 
     Returns
     -------
-    int
-        Number of jobs that completed, successfully or not.
+    arq.worker.Worker
+        A worker that has not started.
     """
-    worker = create_worker(
-        WorkerSettings,
-        redis_settings=config.arq_redis_settings,
-        queue_name=config.queue_name,
-        burst=True,
-        poll_delay=0,
-        handle_signals=False,
+    settings: dict[str, Any] = {
+        "functions": build_functions(config),
+        "cron_jobs": [],
+        "redis_settings": config.arq_redis_settings,
+        "queue_name": config.queue_name,
+        "job_timeout": config.worker_job_timeout,
+        "max_jobs": config.worker_max_jobs,
+        "max_tries": config.worker_max_tries,
+        "poll_delay": 0.01,
+        "handle_signals": False,
         **overrides,
-    )
+    }
+    return create_worker(WorkerSettings, **settings)
+
+
+async def run_worker_burst(**overrides: Any) -> Worker:
+    """Run the project's worker until its queue is empty.
+
+    Parameters
+    ----------
+    **overrides
+        Further `arq.worker.Worker` arguments.
+
+    Returns
+    -------
+    arq.worker.Worker
+        The closed worker, whose counters say what it ran.
+    """
+    worker = make_worker(burst=True, **overrides)
     try:
         await worker.main()
     finally:
         await worker.close()
-    return worker.jobs_complete + worker.jobs_failed
+    return worker
+
+
+@asynccontextmanager
+async def run_worker(**overrides: Any) -> AsyncIterator[Worker]:
+    """Run the project's worker in the background until the block ends.
+
+    Parameters
+    ----------
+    **overrides
+        Further `arq.worker.Worker` arguments.
+
+    Yields
+    ------
+    arq.worker.Worker
+        The running worker.
+    """
+    worker = make_worker(**overrides)
+    task = asyncio.create_task(worker.main())
+    try:
+        yield worker
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await worker.close()

@@ -7,8 +7,16 @@ __all__ = [
     "FetchResult",
     "HostNotAllowedError",
     "StatusFetcher",
+    "TransientFetchError",
     "check_fetch_allowed",
 ]
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+"""HTTP statuses that say "try again later"."""
+
+
+class TransientFetchError(Exception):
+    """The fetch failed in a way that a later try may not."""
 
 
 class HostNotAllowedError(ValueError):
@@ -84,13 +92,21 @@ class StatusFetcher:
         ------
         HostNotAllowedError
             Raised if the URL's host is not allowed.
-        httpx.HTTPError
-            Raised if the request fails, so that the job fails with the
-            reason.
+        TransientFetchError
+            Raised if the peer could not be reached, timed out, or answered
+            with a status that means "try again later".
         """
         parsed = HttpUrl(url)
         check_fetch_allowed(parsed, self._allowed_hosts)
-        response = await self._http_client.get(str(parsed))
+        try:
+            response = await self._http_client.get(str(parsed))
+        except httpx.TransportError as exc:
+            name = type(exc).__name__
+            raise TransientFetchError(f"{name} fetching {parsed}") from exc
+        if response.status_code in RETRY_STATUSES:
+            raise TransientFetchError(
+                f"HTTP {response.status_code} from {parsed}"
+            )
         return FetchResult(
             url=str(parsed),
             status_code=response.status_code,

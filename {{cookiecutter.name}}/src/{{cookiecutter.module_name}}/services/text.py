@@ -1,8 +1,13 @@
-"""Text statistics, the logic behind the ``word_count`` task."""
+"""Text statistics and digests, the logic of ``word_count`` and ``digest``."""
+
+import hashlib
 
 from pydantic import BaseModel, Field
 
-__all__ = ["TextStats", "count_words"]
+__all__ = ["DIGEST_SALT", "TextStats", "count_words", "derive_digest"]
+
+DIGEST_SALT = b"{{ cookiecutter.module_name }}-example"
+"""Fixed salt: the example's digest must be the same on every run."""
 
 
 class TextStats(BaseModel):
@@ -29,3 +34,26 @@ def count_words(text: str) -> TextStats:
         The counts.
     """
     return TextStats(words=len(text.split()), characters=len(text))
+
+
+def derive_digest(text: str, rounds: int) -> str:
+    """Derive a PBKDF2-SHA256 digest of a text: slow, blocking work.
+
+    Stands for any CPU-bound or blocking call (image processing, a
+    synchronous client library). Call it in a thread or process, never
+    directly on the event loop.
+
+    Parameters
+    ----------
+    text
+        Text to digest.
+    rounds
+        PBKDF2 iterations; the time taken grows linearly with them.
+
+    Returns
+    -------
+    str
+        Hexadecimal digest.
+    """
+    digest = hashlib.pbkdf2_hmac("sha256", text.encode(), DIGEST_SALT, rounds)
+    return digest.hex()

@@ -2,19 +2,82 @@
 
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from arq.cron import CronJob
+from arq.connections import ArqRedis
+from arq.cron import CronJob, cron
 from arq.typing import StartupShutdown, WorkerCoroutine
 from arq.worker import Function, func
 
-from ..config import config
+from ..config import Config, config
 from ..factory import create_http_client, setup_logging
 from ..tasks import TaskName
 from .context import WorkerState, get_state, set_state
-from .functions import fetch_status, word_count
+from .functions import digest, fetch_status, queue_report, word_count
 
-__all__ = ["WorkerSettings", "shutdown", "startup"]
+__all__ = [
+    "WorkerSettings",
+    "build_cron_jobs",
+    "build_functions",
+    "shutdown",
+    "startup",
+]
+
+
+def build_functions(config: Config) -> list[Function]:
+    """Register every task under its `TaskName`, with its limits.
+
+    Parameters
+    ----------
+    config
+        Configuration to take per-task limits from.
+
+    Returns
+    -------
+    list of arq.worker.Function
+        The worker's functions.
+    """
+    return [
+        func(word_count, name=TaskName.word_count),
+        func(
+            fetch_status,
+            name=TaskName.fetch_status,
+            max_tries=config.worker_max_tries,
+            timeout=config.fetch_timeout,
+        ),
+        func(digest, name=TaskName.digest),
+    ]
+
+
+def build_cron_jobs(config: Config) -> list[CronJob]:
+    """Schedule the periodic tasks.
+
+    ``unique`` (arq's default) gives each run a job id made of the task and
+    the time it is due, so when several workers run, one of them runs it.
+
+    Parameters
+    ----------
+    config
+        Configuration to take schedules from.
+
+    Returns
+    -------
+    list of arq.cron.CronJob
+        The worker's cron jobs.
+    """
+    schedule = config.queue_report_schedule
+    return [
+        cron(
+            queue_report,
+            name=TaskName.queue_report,
+            hour=schedule.hour,
+            minute=schedule.minute,
+            second=schedule.second,
+            unique=True,
+            keep_result=3600,
+        )
+    ]
 
 
 async def startup(ctx: dict[Any, Any]) -> None:
@@ -23,15 +86,21 @@ async def startup(ctx: dict[Any, Any]) -> None:
     Parameters
     ----------
     ctx
-        arq's context, which the tasks receive.
+        arq's context, which the tasks receive; arq has put its Redis pool
+        under ``redis``.
     """
     logger = setup_logging(config).bind(worker_instance=uuid.uuid4().hex)
+    redis = ctx["redis"]
+    if not isinstance(redis, ArqRedis):
+        raise TypeError("arq did not provide its Redis pool")
     set_state(
         ctx,
         WorkerState(
+            config=config,
             logger=logger,
             http_client=create_http_client(),
-            fetch_allowed_hosts=config.fetch_allowed_hosts,
+            redis=redis,
+            executor=ThreadPoolExecutor(config.digest_threads),
         ),
     )
     logger.info("Worker start-up complete", queue=config.queue_name)
@@ -47,6 +116,7 @@ async def shutdown(ctx: dict[Any, Any]) -> None:
     """
     state = get_state(ctx)
     await state.http_client.aclose()
+    state.executor.shutdown(wait=False, cancel_futures=True)
     state.logger.info("Worker shutdown complete")
 
 
@@ -56,11 +126,8 @@ class WorkerSettings:
     See `arq.worker.Worker` for the meaning of each attribute.
     """
 
-    functions: Sequence[Function | WorkerCoroutine] = (
-        func(word_count, name=TaskName.word_count),
-        func(fetch_status, name=TaskName.fetch_status),
-    )
-    cron_jobs: Sequence[CronJob] | None = None
+    functions: Sequence[Function | WorkerCoroutine] = build_functions(config)
+    cron_jobs: Sequence[CronJob] | None = build_cron_jobs(config)
     redis_settings = config.arq_redis_settings
     queue_name = config.queue_name
     on_startup: StartupShutdown | None = startup
@@ -68,3 +135,5 @@ class WorkerSettings:
     allow_abort_jobs = True
     job_timeout = config.worker_job_timeout
     max_jobs = config.worker_max_jobs
+    max_tries = config.worker_max_tries
+    health_check_interval = config.worker_health_check_interval

@@ -1,0 +1,67 @@
+"""Helpers for driving the job API in tests."""
+
+import asyncio
+import time
+from typing import Any
+
+from httpx import AsyncClient
+
+from {{ cookiecutter.module_name }}.config import config
+
+__all__ = ["JOBS", "post_job", "wait_for_status"]
+
+JOBS = f"{config.path_prefix}/jobs"
+"""Path of the job API."""
+
+
+async def post_job(client: AsyncClient, body: dict[str, Any]) -> str:
+    """Queue a job through the API and return its URL.
+
+    Parameters
+    ----------
+    client
+        Client of the running application.
+    body
+        Request body.
+
+    Returns
+    -------
+    str
+        The job's URL, from the ``Location`` header.
+    """
+    response = await client.post(JOBS, json=body)
+    assert response.status_code == 202, response.text
+    location: str = response.headers["Location"]
+    return location
+
+
+async def wait_for_status(
+    client: AsyncClient, location: str, status: str, within: float = 10.0
+) -> dict[str, Any]:
+    """Poll a job until it has a status, failing after ``within`` seconds.
+
+    Parameters
+    ----------
+    client
+        Client of the running application.
+    location
+        The job's URL.
+    status
+        Status to wait for.
+    within
+        Seconds to wait at most.
+
+    Returns
+    -------
+    dict
+        The job, as the API returned it.
+    """
+    deadline = time.monotonic() + within
+    while True:
+        data: dict[str, Any] = (await client.get(location)).json()
+        if data.get("status") == status:
+            return data
+        if time.monotonic() > deadline:
+            msg = f"job never reached {status}; last seen {data}"
+            raise AssertionError(msg)
+        await asyncio.sleep(0.02)

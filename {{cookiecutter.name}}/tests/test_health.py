@@ -1,0 +1,107 @@
+"""Health routes, and answers while Redis is unreachable."""
+
+import asyncio
+import os
+import subprocess
+import sys
+
+import pytest
+from arq.constants import health_check_key_suffix
+from asgi_lifespan import LifespanManager
+from httpx import ASGITransport, AsyncClient
+from pydantic_core import Url
+from redis.asyncio import Redis
+
+from {{ cookiecutter.module_name }} import main
+from {{ cookiecutter.module_name }}.config import (
+    ENV_PREFIX,
+    config,
+)
+from {{ cookiecutter.module_name }}.tasks import (
+    TaskName,
+)
+
+from .support.jobs import JOBS
+from .support.redis import run_redis_server
+from .support.worker import run_worker
+
+WORKER_SETTINGS = f"{main.__package__}.worker.main.WorkerSettings"
+
+
+@pytest.mark.asyncio
+async def test_liveness_and_readiness(redis_client: AsyncClient) -> None:
+    response = await redis_client.get("/health/live")
+    assert response.json() == {"status": "ok"}
+    response = await redis_client.get("/health/ready")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.asyncio
+async def test_redis_down_answers_503(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with run_redis_server() as server:
+        monkeypatch.setattr(config, "arq_queue_url", Url(server.url))
+        async with (
+            LifespanManager(main.app),
+            AsyncClient(
+                transport=ASGITransport(app=main.app),
+                base_url="https://example.com/",
+            ) as client,
+        ):
+            server.stop()
+            response = await client.get("/health/ready")
+            assert response.status_code == 503
+            assert response.json()["status"] == "unavailable"
+            assert "Redis" in response.json()["reason"]
+            assert response.headers["Retry-After"].isdigit()
+
+            response = await client.post(
+                JOBS, json={"task": TaskName.word_count, "text": "lost?"}
+            )
+            assert response.status_code == 503
+            error = response.json()["detail"][0]
+            assert error["type"] == "queue_unavailable"
+            response = await client.get(f"{JOBS}/abc")
+            assert response.status_code == 503
+
+            response = await client.get("/health/live")
+            assert response.status_code == 200
+
+
+def run_check(redis_url: str, queue_name: str) -> int:
+    """Run ``arq --check`` on the worker settings, as a container would."""
+    env = {
+        **os.environ,
+        f"{ENV_PREFIX}ARQ_QUEUE_URL": redis_url,
+        f"{ENV_PREFIX}QUEUE_NAME": queue_name,
+    }
+    arq = os.path.join(os.path.dirname(sys.executable), "arq")  # noqa: PTH118, PTH120
+    result = subprocess.run(
+        [arq, "--check", WORKER_SETTINGS],
+        env=env,
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    return result.returncode
+
+
+async def check(redis_url: str, queue_name: str) -> int:
+    return await asyncio.to_thread(run_check, redis_url, queue_name)
+
+
+@pytest.mark.asyncio
+async def test_arq_check_follows_the_worker(redis_url: str) -> None:
+    assert await check(redis_url, config.queue_name) == 1
+    async with run_worker():
+        redis = Redis.from_url(redis_url)
+        key = config.queue_name + health_check_key_suffix
+        for _ in range(100):
+            if await redis.exists(key):
+                break
+            await asyncio.sleep(0.05)
+        await redis.aclose()
+        assert await check(redis_url, config.queue_name) == 0
+        assert await check(redis_url, f"{config.queue_name}:other") == 1
