@@ -1,11 +1,18 @@
-"""Refuse project and package names that cannot work before rendering."""
+"""Refuse answers that cannot give a working project, before rendering."""
 
 import keyword
 import re
 import sys
 
-NAME = "{{ cookiecutter.name }}"
-MODULE = "{{ cookiecutter.module_name }}"
+NAME = {{ cookiecutter.name | tojson }}
+MODULE = {{ cookiecutter.module_name | tojson }}
+SUMMARY = {{ cookiecutter.summary | tojson }}
+PYTHON = "{{ cookiecutter.python_version }}"
+
+MAX_LENGTH = 30
+"""Longest name or module: generated lines must stay within 79 columns."""
+
+PYTHONS = ("3.12", "3.13")
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 MODULE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -21,6 +28,12 @@ TAKEN = {
 
 def problem() -> str | None:
     """Return why the answers cannot work, or `None` when they can."""
+    for label, value in (("project name", NAME), ("module name", MODULE)):
+        if len(value) > MAX_LENGTH:
+            return (
+                f"{label} {value!r} has {len(value)} characters: at most"
+                f" {MAX_LENGTH} are allowed"
+            )
     if not NAME_PATTERN.match(NAME):
         return (
             f"project name {NAME!r} is not allowed: use lower-case letters,"
@@ -39,6 +52,13 @@ def problem() -> str | None:
             f"module name {MODULE!r} would shadow the {MODULE!r} module that"
             " the project depends on: choose another name"
         )
+    if not SUMMARY.isprintable() or '"' in SUMMARY or "\\" in SUMMARY:
+        return (
+            "summary must be one line of printable text without double"
+            " quotes or backslashes"
+        )
+    if PYTHON not in PYTHONS:
+        return f"python_version must be one of {', '.join(PYTHONS)}"
     return None
 
 

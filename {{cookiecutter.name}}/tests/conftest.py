@@ -13,7 +13,10 @@ from safir.arq import ArqMode
 
 from {{ cookiecutter.module_name }} import main
 from {{ cookiecutter.module_name }}.config import config
-from {{ cookiecutter.module_name }}.queue import MockJobQueue, arq_dependency
+from {{ cookiecutter.module_name }}.queue import (
+    MockJobQueue,
+    arq_dependency,
+)
 
 from .support.redis import RedisServer, run_redis_server
 

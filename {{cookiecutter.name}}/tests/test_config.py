@@ -4,7 +4,11 @@ import pytest
 from pydantic import SecretStr
 from safir.arq import ArqMode
 
-from {{ cookiecutter.module_name }}.config import ENV_PREFIX, ConfigError, load_config
+from {{ cookiecutter.module_name }}.config import (
+    ENV_PREFIX,
+    ConfigError,
+    load_config,
+)
 
 
 def test_reads_prefixed_variables(monkeypatch: pytest.MonkeyPatch) -> None:

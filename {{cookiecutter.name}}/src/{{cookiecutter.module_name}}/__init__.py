@@ -1,4 +1,4 @@
-"""{{ cookiecutter.summary }}"""
+"""The {{ cookiecutter.name }} service: API and arq worker."""
 
 from importlib.metadata import PackageNotFoundError, version
 

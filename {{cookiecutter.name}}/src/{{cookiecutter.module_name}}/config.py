@@ -47,7 +47,10 @@ class Config(BaseSettings):
         env_prefix=ENV_PREFIX, case_sensitive=False
     )
 
-    name: str = Field("{{ cookiecutter.name }}", title="Application name")
+    name: str = Field(
+        "{{ cookiecutter.name }}",
+        title="Application name",
+    )
     """Name of the application, used in logs and the metadata route."""
 
     path_prefix: str = Field(

@@ -2,12 +2,13 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import metadata
 
 from fastapi import FastAPI
 from safir.fastapi import ClientRequestError, client_request_error_handler
 from safir.logging import Profile, configure_uvicorn_logging
 
-from . import __version__
+from . import DISTRIBUTION_NAME, __version__
 from .config import config
 from .exceptions import QUEUE_ERRORS, queue_unavailable_handler
 from .factory import setup_logging
@@ -36,7 +37,7 @@ if config.log_profile == Profile.production:
 
 app = FastAPI(
     title=config.name,
-    description="{{ cookiecutter.summary }}",
+    description=metadata(DISTRIBUTION_NAME)["Summary"],
     version=__version__,
     openapi_url=f"{config.path_prefix}/openapi.json",
     docs_url=f"{config.path_prefix}/docs",

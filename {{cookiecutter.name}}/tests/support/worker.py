@@ -8,7 +8,10 @@ from typing import Any
 from arq.worker import Worker, create_worker
 
 from {{ cookiecutter.module_name }}.config import config
-from {{ cookiecutter.module_name }}.worker.main import WorkerSettings, build_functions
+from {{ cookiecutter.module_name }}.worker.main import (
+    WorkerSettings,
+    build_functions,
+)
 
 __all__ = ["make_worker", "run_worker", "run_worker_burst"]
 

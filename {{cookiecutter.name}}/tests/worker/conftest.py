@@ -10,7 +10,10 @@ import structlog
 from arq.connections import ArqRedis
 
 from {{ cookiecutter.module_name }}.config import config
-from {{ cookiecutter.module_name }}.worker.context import WorkerState, set_state
+from {{ cookiecutter.module_name }}.worker.context import (
+    WorkerState,
+    set_state,
+)
 
 
 def _respond(request: httpx.Request) -> httpx.Response:

@@ -9,7 +9,11 @@ from arq.worker import Function
 from {{ cookiecutter.module_name }}.config import config
 from {{ cookiecutter.module_name }}.tasks import TaskName
 from {{ cookiecutter.module_name }}.worker.context import get_state
-from {{ cookiecutter.module_name }}.worker.main import WorkerSettings, shutdown, startup
+from {{ cookiecutter.module_name }}.worker.main import (
+    WorkerSettings,
+    shutdown,
+    startup,
+)
 
 
 def new_context() -> dict[Any, Any]:

@@ -1,1 +1,1 @@
-"""The arq worker: ``arq {{ cookiecutter.module_name }}.worker.main.WorkerSettings``."""
+"""The arq worker, run as ``arq <package>.worker.main.WorkerSettings``."""
