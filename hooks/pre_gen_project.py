@@ -22,7 +22,7 @@ MODULE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 TAKEN = {
     "anyio", "arq", "asgi_lifespan", "click", "fastapi", "hiredis", "httpx",
     "mypy", "pydantic", "pydantic_settings", "pytest", "redis", "ruff",
-    "safir", "starlette", "structlog", "tests", "uvicorn", "uvloop",
+    "safir", "starlette", "structlog", "test", "tests", "uvicorn", "uvloop",
 }  # fmt: skip
 
 
@@ -47,10 +47,15 @@ def problem() -> str | None:
         )
     if keyword.iskeyword(MODULE):
         return f"module name {MODULE!r} is a Python keyword: choose another"
-    if MODULE in sys.stdlib_module_names or MODULE in TAKEN:
+    if MODULE in sys.stdlib_module_names:
         return (
-            f"module name {MODULE!r} would shadow the {MODULE!r} module that"
-            " the project depends on: choose another name"
+            f"module name {MODULE!r} would shadow the standard library's"
+            f" {MODULE!r} module: choose another name"
+        )
+    if MODULE in TAKEN:
+        return (
+            f"module name {MODULE!r} would shadow the {MODULE!r} package that"
+            " the project uses: choose another name"
         )
     if not SUMMARY.isprintable() or '"' in SUMMARY or "\\" in SUMMARY:
         return (

@@ -1,0 +1,1 @@
+"""Tests of the cookiecutter template: render it, install it, run it."""

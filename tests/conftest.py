@@ -1,0 +1,178 @@
+"""Fixtures shared by the template's tests.
+
+Rendering and installing are the slow parts, so each combination of answers
+is rendered once and installed once per session (`ProjectCache`), and the
+end-to-end tests reuse the default combination's installation.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Generator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from .support.processes import Service, free_port, wait_for
+from .support.project import GeneratedProject, ProjectCache
+from .support.stack import RUNNING, Api, Launcher, Stack
+from .support.template import (
+    Renderer,
+    default_combination,
+    write_cookiecutter_config,
+)
+
+_LOG_TAIL = 8_000
+"""Characters of each service's log added to a failing test's report."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport() -> Generator[
+    None, pytest.TestReport, pytest.TestReport
+]:
+    """Add the logs of the running services to a failing test's report."""
+    report = yield
+    if report.failed:
+        for service in RUNNING:
+            report.sections.append(
+                (f"log of {service.name}", service.describe()[-_LOG_TAIL:])
+            )
+    return report
+
+
+@pytest.fixture(scope="session")
+def cookiecutter_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cookiecutter config that keeps replay files out of the home dir."""
+    return write_cookiecutter_config(tmp_path_factory.mktemp("cookiecutter"))
+
+
+@pytest.fixture(scope="session")
+def renderer(
+    tmp_path_factory: pytest.TempPathFactory, cookiecutter_config: Path
+) -> Renderer:
+    """Renders of the template, shared by the whole session."""
+    return Renderer(tmp_path_factory.mktemp("renders"), cookiecutter_config)
+
+
+@pytest.fixture(scope="session")
+def projects(renderer: Renderer) -> ProjectCache:
+    """Installed generated projects, one per combination of answers."""
+    return ProjectCache(renderer)
+
+
+@pytest.fixture(scope="session")
+def default_project(projects: ProjectCache) -> GeneratedProject:
+    """The project that ``cookiecutter --no-input`` generates, installed."""
+    return projects.installed(default_combination())
+
+
+# End to end: a private Redis, and the API and worker as real processes.
+
+
+@pytest.fixture(scope="module")
+def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A private ``redis-server`` on 127.0.0.1 that keeps nothing on disk."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail(
+            "redis-server not found on PATH: install it (on Debian,"
+            " apt-get install redis-server) and run the tests again",
+            pytrace=False,
+        )
+    port = free_port()
+    directory = tmp_path_factory.mktemp("redis")
+    # No persistence: the server is private to this session.
+    options = {
+        "port": str(port),
+        "bind": "127.0.0.1",
+        "save": "",
+        "appendonly": "no",
+        "dir": str(directory),
+    }
+    command = [server]
+    for option, value in options.items():
+        command.extend([f"--{option}", value])
+    service = Service(
+        "redis",
+        command,
+        cwd=directory,
+        env={},
+        log_path=directory / "redis.log",
+    )
+    RUNNING.append(service)
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=2)
+
+    def ping() -> bool:
+        service.assert_running()
+        try:
+            return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+
+    try:
+        wait_for(
+            ping,
+            what="redis-server to answer PING",
+            diagnostics=service.describe,
+        )
+        yield port
+    finally:
+        client.close()
+        service.stop()
+        RUNNING.remove(service)
+
+
+@pytest.fixture(scope="module")
+def redis_client(redis_port: int) -> Iterator[redis.Redis]:
+    """A client of the private Redis, to look at the queue directly."""
+    client = redis.Redis(host="127.0.0.1", port=redis_port, socket_timeout=5)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def stack(
+    default_project: GeneratedProject,
+    redis_port: int,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Stack:
+    """Starts the default project's processes against the private Redis."""
+    return Stack(default_project, redis_port, tmp_path_factory.mktemp("logs"))
+
+
+@pytest.fixture(scope="module")
+def api(stack: Stack) -> Iterator[Api]:
+    """The API, on the queue that the `worker` fixture serves."""
+    api = stack.start_api("api")
+    yield api
+    stack.stop(api.service)
+
+
+@pytest.fixture(scope="module")
+def worker(stack: Stack) -> Iterator[Service]:
+    """The worker, running the jobs that the `api` fixture queues."""
+    service = stack.start_worker("worker")
+    yield service
+    stack.stop(service)
+
+
+@pytest.fixture
+def client(api: Api, worker: Service) -> Iterator[httpx.Client]:
+    """HTTP client of the API, with a worker running behind it.
+
+    Both processes must still run after the test.
+    """
+    with httpx.Client(base_url=api.url, timeout=10, trust_env=False) as c:
+        yield c
+    api.service.assert_running()
+    worker.assert_running()
+
+
+@pytest.fixture
+def launcher(stack: Stack) -> Iterator[Launcher]:
+    """Starts processes that only one test needs."""
+    launcher = Launcher(stack)
+    yield launcher
+    launcher.stop_all()
