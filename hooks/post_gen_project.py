@@ -8,7 +8,17 @@ MODULE = "{{ cookiecutter.module_name }}"
 # Option name -> value chosen -> paths (relative to the project) that exist
 # only for that option. Paths of an option whose value was not chosen are
 # deleted; this is the only place optional files are listed.
-OPTIONAL_PATHS: dict[str, tuple[str, dict[str, list[str]]]] = {}
+OPTIONAL_PATHS: dict[str, tuple[str, dict[str, list[str]]]] = {
+    "metrics": (
+        "{{ cookiecutter.metrics }}",
+        {
+            "yes": [
+                f"src/{MODULE}/metrics.py",
+                "tests/test_metrics.py",
+            ],
+        },
+    ),
+}
 
 
 def remove_unchosen() -> None:

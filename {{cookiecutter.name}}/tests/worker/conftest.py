@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
@@ -49,6 +50,7 @@ async def ctx() -> AsyncIterator[dict[Any, Any]]:
                     http_client=http_client,
                     redis=ArqRedis(host="127.0.0.1", port=1),
                     executor=executor,
+                    resources=AsyncExitStack(),
                 ),
             )
             yield ctx

@@ -1,6 +1,7 @@
 """Typed access to arq's context, instead of string keys in every task."""
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,9 @@ class WorkerState:
 
     executor: ThreadPoolExecutor
     """Threads for blocking work, so that the event loop keeps serving."""
+
+    resources: AsyncExitStack
+    """Everything that start-up opened, closed in reverse at shutdown."""
 
 
 def set_state(ctx: dict[Any, Any], state: WorkerState) -> None:

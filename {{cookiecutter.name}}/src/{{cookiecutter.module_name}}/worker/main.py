@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
 from typing import Any
 
 from arq.connections import ArqRedis
@@ -12,6 +13,9 @@ from arq.worker import Function, func
 
 from ..config import Config, config
 from ..factory import create_http_client, setup_logging
+{%- if cookiecutter.metrics == "yes" %}
+from ..metrics import make_job_start_hook, start_worker_metrics
+{%- endif %}
 from ..tasks import TaskName
 from .context import WorkerState, get_state, set_state
 from .functions import digest, fetch_status, queue_report, word_count
@@ -93,21 +97,30 @@ async def startup(ctx: dict[Any, Any]) -> None:
     redis = ctx["redis"]
     if not isinstance(redis, ArqRedis):
         raise TypeError("arq did not provide its Redis pool")
+    resources = AsyncExitStack()
+    http_client = await resources.enter_async_context(create_http_client())
+    executor = ThreadPoolExecutor(config.digest_threads)
+    resources.callback(executor.shutdown, wait=False, cancel_futures=True)
+{%- if cookiecutter.metrics == "yes" %}
+    event_manager = await start_worker_metrics(ctx, logger)
+    resources.push_async_callback(event_manager.aclose)
+{%- endif %}
     set_state(
         ctx,
         WorkerState(
             config=config,
             logger=logger,
-            http_client=create_http_client(),
+            http_client=http_client,
             redis=redis,
-            executor=ThreadPoolExecutor(config.digest_threads),
+            executor=executor,
+            resources=resources,
         ),
     )
     logger.info("Worker start-up complete", queue=config.queue_name)
 
 
 async def shutdown(ctx: dict[Any, Any]) -> None:
-    """Close the clients that `startup` opened.
+    """Close what `startup` opened.
 
     Parameters
     ----------
@@ -115,8 +128,7 @@ async def shutdown(ctx: dict[Any, Any]) -> None:
         arq's context.
     """
     state = get_state(ctx)
-    await state.http_client.aclose()
-    state.executor.shutdown(wait=False, cancel_futures=True)
+    await state.resources.aclose()
     state.logger.info("Worker shutdown complete")
 
 
@@ -132,6 +144,9 @@ class WorkerSettings:
     queue_name = config.queue_name
     on_startup: StartupShutdown | None = startup
     on_shutdown: StartupShutdown | None = shutdown
+{%- if cookiecutter.metrics == "yes" %}
+    on_job_start: StartupShutdown | None = make_job_start_hook(config)
+{%- endif %}
     allow_abort_jobs = True
     job_timeout = config.worker_job_timeout
     max_jobs = config.worker_max_jobs
