@@ -179,6 +179,40 @@ def test_derived_names(
     assert not leftovers(project)
 
 
+def test_metrics_only_when_chosen(
+    project: Path, combination: Combination
+) -> None:
+    """With metrics off, no metrics code, command or dependency is left."""
+    texts = {
+        path.relative_to(project).as_posix(): path.read_text(encoding="utf-8")
+        for path in project.rglob("*")
+        if path.is_file() and path.suffix in {".py", ".toml", ".yaml", ".md"}
+    }
+    pyproject = tomllib.loads(texts["pyproject.toml"])
+    safir = next(
+        dep for dep in pyproject["project"]["dependencies"] if "safir" in dep
+    )
+    scripts = pyproject["project"].get("scripts", {})
+    importers = sorted(
+        name
+        for name, text in texts.items()
+        if name.endswith(".py") and "safir.metrics" in text
+    )
+    worker = texts["src/example/worker/main.py"]
+    if combination["metrics"] == "yes":
+        assert safir.startswith("safir[arq,kafka]"), safir
+        assert list(scripts.values()) == [
+            "example.metrics:publish_periodic_metrics"
+        ]
+        assert "on_job_start" in worker
+        assert "src/example/metrics.py" in importers
+    else:
+        assert safir.startswith("safir[arq]"), safir
+        assert scripts == {}
+        assert "metrics" not in worker
+        assert importers == []
+
+
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [
