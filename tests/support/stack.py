@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +67,7 @@ class Stack:
                 ARQ_QUEUE_URL=f"redis://127.0.0.1:{self.redis_port}/0",
                 LOG_PROFILE="development",
                 FETCH_ALLOWED_HOSTS='["127.0.0.1"]',
+                SIGNING_KEY=secrets.token_urlsafe(32),
             )
         )
         self.env = env

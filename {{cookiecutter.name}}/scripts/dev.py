@@ -2,12 +2,14 @@
 
 Usage: ``uv run python scripts/dev.py [--port 8000]``. Uses the Redis in the
 ``ARQ_QUEUE_URL`` setting if it is set; otherwise starts a private
-``redis-server`` on a free port for as long as this runs. Ctrl-C stops
-everything it started.
+``redis-server`` on a free port for as long as this runs. Without a
+``SIGNING_KEY`` setting, API and worker share a random one for this run.
+Ctrl-C stops everything it started.
 """
 
 import argparse
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -98,7 +100,11 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8000, help="API port")
     args = parser.parse_args()
 
-    env = {f"{PREFIX}LOG_PROFILE": "development", **os.environ}
+    env = {
+        f"{PREFIX}LOG_PROFILE": "development",
+        f"{PREFIX}SIGNING_KEY": secrets.token_urlsafe(32),
+        **os.environ,
+    }
     children: dict[str, subprocess.Popen[bytes]] = {}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with tempfile.TemporaryDirectory(prefix="redis-") as data_dir:

@@ -19,15 +19,7 @@ from {{ cookiecutter.module_name }}.queue import (
 )
 
 from .support.redis import RedisServer, run_redis_server
-{% if cookiecutter.metrics == "yes" %}
 
-@pytest.fixture(autouse=True)
-def mock_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Record Safir's metrics events in memory instead of sending them."""
-    monkeypatch.setenv("METRICS_APPLICATION", config.name)
-    monkeypatch.setenv("METRICS_ENABLED", "false")
-    monkeypatch.setenv("METRICS_MOCK", "true")
-{% endif %}
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:

@@ -1,26 +1,76 @@
 """Configuration, read once from the environment."""
 
+import dataclasses
 from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
 
 from arq.connections import RedisSettings
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    UrlConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import Url
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from safir.arq import ArqMode, build_arq_redis_settings
 from safir.logging import LogLevel, Profile
-from safir.pydantic import EnvRedisDsn, HumanTimedelta
+from safir.pydantic import HumanTimedelta
+
+from .serialization import (
+    Serializers,
+    SignedJsonSerializer,
+    pickle_serializers,
+)
 
 __all__ = [
     "ENV_PREFIX",
     "Config",
     "ConfigError",
     "CronSchedule",
+    "RedisUrl",
+    "SerializerName",
     "config",
     "load_config",
 ]
 
 ENV_PREFIX = "{{ cookiecutter.__env_prefix }}"
 """Prefix of every environment variable that configures the application."""
+
+
+type RedisUrl = Annotated[
+    Url,
+    UrlConstraints(
+        allowed_schemes=["redis", "rediss"],
+        default_host="localhost",
+        default_port=6379,
+        default_path="/0",
+    ),
+]
+"""A Redis URL: ``redis://`` or, for TLS, ``rediss://``, with an optional
+ACL user name (``redis://user@host:6379/0``).
+
+Unlike Safir's ``EnvRedisDsn``, it accepts ``rediss`` and keeps the user.
+"""
+
+
+class SerializerName(StrEnum):
+    """How jobs and results are stored in Redis."""
+
+    signed_json = "signed-json"
+    """JSON signed with ``SIGNING_KEY``: the safe default."""
+
+    pickle = "pickle"
+    """arq's default: runs code from Redis. Only for trusted Redis."""
 
 
 class CronSchedule(BaseModel):
@@ -38,6 +88,12 @@ class CronSchedule(BaseModel):
 
     second: set[int] | None = Field({0}, title="Seconds (0-59)")
     """Seconds at which the task runs; ``null`` means every second."""
+
+
+REDIS_WORKER_RETRIES = 30
+"""Retries of one worker command while Redis is unreachable: with backoff
+capped at one second, the worker rides out an outage of about 30 seconds.
+"""
 
 
 class Config(BaseSettings):
@@ -69,13 +125,31 @@ class Config(BaseSettings):
     arq_mode: ArqMode = Field(ArqMode.production, title="arq queue mode")
     """``production`` uses Redis; ``test`` uses Safir's in-memory mock."""
 
-    arq_queue_url: EnvRedisDsn = Field(
+    arq_queue_url: RedisUrl = Field(
         Url("redis://localhost:6379/0"), title="Redis URL of the arq queue"
     )
-    """Redis DSN (``redis://host:port/db``) holding the queue and results."""
+    """Redis URL (``redis[s]://[user@]host:port/db``) of queue and results."""
 
     arq_queue_password: SecretStr | None = Field(None, title="Password")
     """Password for Redis, kept out of the URL so it is never logged."""
+
+    arq_queue_tls_ca: Path | None = Field(None, title="CA bundle for TLS")
+    """CA certificates that sign Redis's certificate, for ``rediss://``;
+    the system's by default. The host name is always checked.
+    """
+
+    serializer: SerializerName = Field(
+        SerializerName.signed_json, title="Format of jobs in Redis"
+    )
+    """``signed-json`` (default) or ``pickle`` (explicit opt-in)."""
+
+    signing_key: SecretStr | None = Field(
+        None,
+        min_length=32,
+        validate_default=True,
+        title="Key that signs jobs and results",
+    )
+    """Secret shared by the API and the worker; required for signed JSON."""
 
     queue_name: str = Field(
         "arq:queue", min_length=1, title="Name of the arq queue"
@@ -139,11 +213,58 @@ class Config(BaseSettings):
     worker cannot be made to call arbitrary internal addresses.
     """
 
+    @field_validator("signing_key")
+    @classmethod
+    def _require_key(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if value is None and (
+            info.data.get("serializer") == SerializerName.signed_json
+        ):
+            raise ValueError(
+                "required (unless SERIALIZER=pickle): 32 or more random"
+                " characters, the same for the API and the worker, e.g. from"
+                " python -c 'import secrets; print(secrets.token_urlsafe())'"
+            )
+        return value
+
     @property
     def arq_redis_settings(self) -> RedisSettings:
-        """Redis connection settings for arq, built from the URL."""
-        return build_arq_redis_settings(
-            self.arq_queue_url, self.arq_queue_password
+        """Redis settings for the API: fail fast while Redis is down."""
+        return self._redis_settings(retries=2)
+
+    @property
+    def worker_redis_settings(self) -> RedisSettings:
+        """Redis settings for the worker: ride out a short Redis outage."""
+        return self._redis_settings(retries=REDIS_WORKER_RETRIES)
+
+    @property
+    def arq_serializers(self) -> Serializers:
+        """Serializer and deserializer of jobs and results, for arq."""
+        if self.serializer == SerializerName.pickle:
+            return pickle_serializers()
+        if self.signing_key is None:
+            raise RuntimeError("signing_key is validated to be set")
+        key = self.signing_key.get_secret_value().encode()
+        return SignedJsonSerializer(key).pair
+
+    def _redis_settings(self, *, retries: int) -> RedisSettings:
+        url = self.arq_queue_url
+        settings = build_arq_redis_settings(url, self.arq_queue_password)
+        tls = url.scheme == "rediss"
+        return dataclasses.replace(
+            settings,
+            username=url.username,
+            ssl=tls,
+            ssl_ca_certs=str(self.arq_queue_tls_ca)
+            if self.arq_queue_tls_ca
+            else None,
+            ssl_check_hostname=tls,
+            retry_on_timeout=True,
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+            retry=Retry(
+                ExponentialBackoff(cap=1.0, base=0.1), retries=retries
+            ),
         )
 
 

@@ -13,6 +13,7 @@ __all__ = [
     "JobAlreadyFinishedError",
     "JobIdConflictError",
     "JobNotFoundError",
+    "invalid_job_data_handler",
     "queue_unavailable_handler",
 ]
 
@@ -105,3 +106,38 @@ async def queue_unavailable_handler(
 
 QUEUE_ERRORS: tuple[type[Exception], ...] = (RedisError, TimeoutError)
 """Exceptions that mean the queue's Redis could not be reached in time."""
+
+
+async def invalid_job_data_handler(
+    _request: Request, exc: Exception
+) -> JSONResponse:
+    """Answer 500 with a JSON reason when a job in Redis cannot be read.
+
+    The job's data is not signed with this service's key (tampered with,
+    truncated, or written by another program or serializer). Nothing in it
+    was interpreted.
+
+    Parameters
+    ----------
+    _request
+        The request that read the job.
+    exc
+        arq's deserialization error.
+
+    Returns
+    -------
+    fastapi.responses.JSONResponse
+        A 500 in Safir's error model.
+    """
+    cause = exc.__cause__ or exc
+    return JSONResponse(
+        status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        content={
+            "detail": [
+                {
+                    "msg": f"The job's data in Redis cannot be read: {cause}",
+                    "type": "invalid_job_data",
+                }
+            ]
+        },
+    )

@@ -4,13 +4,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import metadata
 
+from arq.jobs import DeserializationError
 from fastapi import FastAPI
 from safir.fastapi import ClientRequestError, client_request_error_handler
 from safir.logging import Profile, configure_uvicorn_logging
 
 from . import DISTRIBUTION_NAME, __version__
 from .config import config
-from .exceptions import QUEUE_ERRORS, queue_unavailable_handler
+from .exceptions import (
+    QUEUE_ERRORS,
+    invalid_job_data_handler,
+    queue_unavailable_handler,
+)
 from .factory import setup_logging
 from .handlers.internal import internal_router
 from .handlers.jobs import jobs_router
@@ -26,6 +31,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         mode=config.arq_mode,
         redis_settings=config.arq_redis_settings,
         queue_name=config.queue_name,
+        serializers=config.arq_serializers,
     )
     yield
     await arq_dependency.aclose()
@@ -51,3 +57,4 @@ app.include_router(jobs_router, prefix=config.path_prefix)
 app.exception_handler(ClientRequestError)(client_request_error_handler)
 for error in QUEUE_ERRORS:
     app.exception_handler(error)(queue_unavailable_handler)
+app.exception_handler(DeserializationError)(invalid_job_data_handler)

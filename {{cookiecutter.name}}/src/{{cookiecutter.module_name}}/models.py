@@ -16,6 +16,7 @@ from pydantic import (
 from pydantic_core import to_jsonable_python
 from safir.arq import JobMetadata, JobResult
 
+from .serialization import JobFailure
 from .tasks import TaskName
 
 __all__ = [
@@ -274,6 +275,8 @@ def describe_failure(result: Any) -> str:
         return ABORTED
     if type(result) is TimeoutError:
         return TIMED_OUT
+    if isinstance(result, JobFailure):
+        return str(result)
     if isinstance(result, BaseException):
         message = str(result)
         name = type(result).__name__

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, override
 
-from arq.connections import RedisSettings
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
 from arq.constants import (
     default_queue_name,
     in_progress_key_prefix,
     result_key_prefix,
 )
-from arq.jobs import JobStatus
+from arq.jobs import Job, JobStatus
 from arq.utils import timestamp_ms
 from safir.arq import (
     ArqMode,
@@ -31,6 +32,8 @@ from safir.arq import (
     RedisArqQueue,
 )
 from safir.dependencies.arq import ArqDependency
+
+from .serialization import Serializers
 
 __all__ = [
     "JobOptions",
@@ -126,7 +129,53 @@ class JobQueue(ArqQueue, ABC):
 
 
 class RedisJobQueue(RedisArqQueue, JobQueue):
-    """The production queue, in Redis."""
+    """The production queue, in Redis.
+
+    Every read goes through the pool's deserializer; Safir's base class
+    would read jobs and results with pickle whatever the pool was given.
+    """
+
+    @classmethod
+    async def connect(
+        cls,
+        redis_settings: RedisSettings,
+        serializers: Serializers,
+        *,
+        default_queue_name: str = default_queue_name,
+    ) -> "RedisJobQueue":
+        """Open a connection pool that stores jobs with ``serializers``.
+
+        Parameters
+        ----------
+        redis_settings
+            Redis connection settings.
+        serializers
+            Serializer and deserializer of jobs and results.
+        default_queue_name
+            Queue that jobs go to and are read from.
+
+        Returns
+        -------
+        RedisJobQueue
+            The queue client.
+        """
+        serializer, deserializer = serializers
+        pool: ArqRedis = await create_pool(
+            redis_settings,
+            default_queue_name=default_queue_name,
+            job_serializer=serializer,
+            job_deserializer=deserializer,
+        )
+        return cls(pool, default_queue_name=default_queue_name)
+
+    @override
+    def _get_job(self, job_id: str, queue_name: str | None = None) -> Job:
+        return Job(
+            job_id,
+            self._pool,
+            _queue_name=queue_name or self.default_queue_name,
+            _deserializer=self._pool.job_deserializer,
+        )
 
     @override
     async def submit(
@@ -286,6 +335,7 @@ class QueueDependency(ArqDependency):
         mode: ArqMode,
         redis_settings: RedisSettings | None,
         queue_name: str = default_queue_name,
+        serializers: Serializers | None = None,
     ) -> None:
         """Open the queue client (call from the app's lifespan).
 
@@ -297,12 +347,16 @@ class QueueDependency(ArqDependency):
             Redis connection settings, required in production.
         queue_name
             Queue that jobs go to and are read from.
+        serializers
+            Serializer and deserializer of jobs, required in production.
         """
         if mode == ArqMode.production:
-            if redis_settings is None:
-                raise RuntimeError("redis_settings is required in production")
-            self._queue = await RedisJobQueue.initialize(
-                redis_settings, default_queue_name=queue_name
+            if redis_settings is None or serializers is None:
+                raise RuntimeError(
+                    "redis_settings and serializers are required in production"
+                )
+            self._queue = await RedisJobQueue.connect(
+                redis_settings, serializers, default_queue_name=queue_name
             )
         else:
             self._queue = MockJobQueue(default_queue_name=queue_name)

@@ -140,7 +140,8 @@ class WorkerSettings:
 
     functions: Sequence[Function | WorkerCoroutine] = build_functions(config)
     cron_jobs: Sequence[CronJob] | None = build_cron_jobs(config)
-    redis_settings = config.arq_redis_settings
+    redis_settings = config.worker_redis_settings
+    job_serializer, job_deserializer = config.arq_serializers
     queue_name = config.queue_name
     on_startup: StartupShutdown | None = startup
     on_shutdown: StartupShutdown | None = shutdown
