@@ -54,10 +54,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def run_redis_server() -> Iterator[RedisServer]:
+def run_redis_server(*args: str) -> Iterator[RedisServer]:
     """Start ``redis-server`` on a free port and stop it afterwards.
 
     Fails the test (never skips it) when ``redis-server`` is not installed.
+
+    Parameters
+    ----------
+    *args
+        More ``redis-server`` arguments, such as ``--user`` or TLS ones.
     """
     executable = shutil.which("redis-server")
     if executable is None:
@@ -73,6 +78,7 @@ def run_redis_server() -> Iterator[RedisServer]:
             "--bind", "127.0.0.1",
             "--save", "",
             "--appendonly", "no",
+            *args,
         ],
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
