@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -26,6 +27,20 @@ COMBINATIONS = option_combinations()
 JINJA_MARKERS = ("{{", "{%", "{#")
 """Jinja syntax that must not survive rendering."""
 
+GITHUB_EXPRESSION = re.compile(rb"\$\{\{ [^{}]+ \}\}")
+"""A GitHub Actions expression, ``${{ ... }}``, which GitHub evaluates.
+
+The only ``{{`` allowed after rendering, and only in files under
+``.github/``; the template writes each inside ``{% raw %}``.
+"""
+
+
+def without_allowed(relative: Path, line: bytes) -> bytes:
+    """A line of a rendered file without the syntax that the file may hold."""
+    if relative.parts[:1] == (".github",):
+        return GITHUB_EXPRESSION.sub(b"", line)
+    return line
+
 
 def leftovers(project: Path) -> list[str]:
     """Files of a project whose name or text still holds Jinja syntax."""
@@ -40,8 +55,9 @@ def leftovers(project: Path) -> list[str]:
         if path.is_file():
             data = path.read_bytes()
             for number, line in enumerate(data.splitlines(), start=1):
+                checked = without_allowed(relative, line)
                 for marker in JINJA_MARKERS:
-                    if marker.encode() in line:
+                    if marker.encode() in checked:
                         text = line.decode(errors="replace").strip()
                         found.append(f"{relative}:{number}: {text}")
     return found
@@ -96,6 +112,25 @@ def test_combinations_come_from_cookiecutter_json() -> None:
 def test_no_jinja_left(project: Path) -> None:
     found = leftovers(project)
     assert not found, "Jinja syntax left after rendering:\n" + "\n".join(found)
+
+
+def test_github_expressions_allowed_only_there(tmp_path: Path) -> None:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yaml").write_text(
+        "group: ${{ github.workflow }}-${{ github.ref }}\n"
+        "name: {{ cookiecutter.name }}\n"
+        "also: ${{ github.ref }} {% endraw %}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "README.md").write_text(
+        "${{ github.ref }}\n", encoding="utf-8"
+    )
+    assert leftovers(tmp_path) == [
+        ".github/workflows/ci.yaml:2: name: {{ cookiecutter.name }}",
+        ".github/workflows/ci.yaml:3: also: ${{ github.ref }} {% endraw %}",
+        "README.md:1: ${{ github.ref }}",
+    ]
 
 
 def test_answers_recorded(project: Path, combination: Combination) -> None:
