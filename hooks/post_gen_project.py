@@ -1,9 +1,18 @@
-"""Remove the files of options that were not chosen and print next steps."""
+"""Delete the files of unchosen options, record the answers, say what next."""
 
+import json
 import shutil
 from pathlib import Path
 
 MODULE = "{{ cookiecutter.module_name }}"
+
+ANSWERS_FILE = Path(".cookiecutter.json")
+"""Where the project records its answers, for updates from the template."""
+
+RECORDED_SETTINGS = ("_template",)
+"""Cookiecutter's own ``_`` keys that the answers file keeps; the others
+(``_output_dir``, ``_repo_dir``, ``_checkout``, cruft's ``_commit``, ...)
+describe one machine or one run and would change at every update."""
 
 # Option name -> value chosen -> paths (relative to the project) that exist
 # only for that option. Paths of an option whose value was not chosen are
@@ -35,6 +44,20 @@ def remove_unchosen() -> None:
                     path.unlink()
 
 
+def record_answers() -> None:
+    """Keep only the answers, derived ``__`` values and the template."""
+    context = json.loads(ANSWERS_FILE.read_text(encoding="utf-8"))
+    answers = {
+        key: value
+        for key, value in context.items()
+        if not key.startswith("_")
+        or key.startswith("__")
+        or key in RECORDED_SETTINGS
+    }
+    text = json.dumps(answers, indent=4, sort_keys=True) + "\n"
+    ANSWERS_FILE.write_text(text, encoding="utf-8")
+
+
 def print_next_steps() -> None:
     """Tell the user how to start working on the new project."""
     print(
@@ -50,4 +73,5 @@ def print_next_steps() -> None:
 
 if __name__ == "__main__":
     remove_unchosen()
+    record_answers()
     print_next_steps()
