@@ -199,6 +199,11 @@ class Config(BaseSettings):
     )
     """Size of the worker's thread pool for blocking tasks like ``digest``."""
 
+    max_body_bytes: int = Field(
+        256 * 1024, ge=1024, title="Largest request body the API accepts"
+    )
+    """Larger bodies get 413 before any handler reads them."""
+
     abort_timeout: HumanTimedelta = Field(
         timedelta(seconds=2), title="How long DELETE waits for a worker"
     )

@@ -19,6 +19,7 @@ from .exceptions import (
 from .factory import setup_logging
 from .handlers.internal import internal_router
 from .handlers.jobs import jobs_router
+from .middleware import BodySizeLimitMiddleware
 from .queue import arq_dependency
 
 __all__ = ["app", "lifespan"]
@@ -52,6 +53,7 @@ app = FastAPI(
 )
 """The application, as ``uvicorn`` loads it."""
 
+app.add_middleware(BodySizeLimitMiddleware, max_bytes=config.max_body_bytes)
 app.include_router(internal_router)
 app.include_router(jobs_router, prefix=config.path_prefix)
 app.exception_handler(ClientRequestError)(client_request_error_handler)

@@ -1,13 +1,14 @@
 """Tests of the job API against Safir's mock queue."""
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from safir.arq import MockArqQueue
 
 from {{ cookiecutter.module_name }}.config import config
 from {{ cookiecutter.module_name }}.models import ABORTED
+from {{ cookiecutter.module_name }}.queue import MockJobQueue
 from {{ cookiecutter.module_name }}.tasks import TaskName
 
 JOBS = f"{config.path_prefix}/jobs"
@@ -26,7 +27,7 @@ async def post_word_count(client: AsyncClient, text: str) -> dict[str, Any]:
 
 @pytest.mark.asyncio
 async def test_job_lifecycle(
-    client: AsyncClient, arq_queue: MockArqQueue
+    client: AsyncClient, arq_queue: MockJobQueue
 ) -> None:
     job = await post_word_count(client, "to be or not")
     assert job["status"] == "queued"
@@ -57,7 +58,7 @@ async def test_job_lifecycle(
 
 @pytest.mark.asyncio
 async def test_failed_job_shows_error(
-    client: AsyncClient, arq_queue: MockArqQueue
+    client: AsyncClient, arq_queue: MockJobQueue
 ) -> None:
     job = await post_word_count(client, "text")
     await arq_queue.set_complete(
@@ -81,7 +82,9 @@ async def test_unknown_job_is_404(client: AsyncClient) -> None:
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("job_id", ["bad id", "a" * 65, "arq:queue", "x.y"])
+@pytest.mark.parametrize(
+    "job_id", ["bad id", "a" * 65, "arq:queue", "x.y", "x" * 60_000]
+)
 async def test_malformed_job_id_is_422(
     client: AsyncClient, job_id: str
 ) -> None:
@@ -105,7 +108,7 @@ async def test_malformed_job_id_is_422(
     ],
 )
 async def test_bad_body_is_422(
-    client: AsyncClient, arq_queue: MockArqQueue, body: dict[str, Any]
+    client: AsyncClient, arq_queue: MockJobQueue, body: dict[str, Any]
 ) -> None:
     response = await client.post(JOBS, json=body)
     assert response.status_code == 422, body
@@ -115,7 +118,7 @@ async def test_bad_body_is_422(
 
 @pytest.mark.asyncio
 async def test_fetch_of_host_not_allowed_is_422(
-    client: AsyncClient, arq_queue: MockArqQueue
+    client: AsyncClient, arq_queue: MockJobQueue
 ) -> None:
     response = await client.post(
         JOBS, json={"task": TaskName.fetch_status, "url": "http://internal/"}
@@ -142,7 +145,7 @@ async def test_fetch_of_allowed_host_is_queued(
 
 @pytest.mark.asyncio
 async def test_abort_queued_job(
-    client: AsyncClient, arq_queue: MockArqQueue
+    client: AsyncClient, arq_queue: MockJobQueue
 ) -> None:
     job = await post_word_count(client, "text")
     response = await client.delete(f"{JOBS}/{job['id']}")
@@ -152,7 +155,7 @@ async def test_abort_queued_job(
 
 @pytest.mark.asyncio
 async def test_abort_running_job(
-    client: AsyncClient, arq_queue: MockArqQueue
+    client: AsyncClient, arq_queue: MockJobQueue
 ) -> None:
     job = await post_word_count(client, "text")
     await arq_queue.set_in_progress(job["id"])
@@ -166,10 +169,36 @@ async def test_abort_running_job(
 
 @pytest.mark.asyncio
 async def test_abort_finished_job_is_409(
-    client: AsyncClient, arq_queue: MockArqQueue
+    client: AsyncClient, arq_queue: MockJobQueue
 ) -> None:
     job = await post_word_count(client, "text")
     await arq_queue.set_complete(job["id"], result={"words": 1})
     response = await client.delete(f"{JOBS}/{job['id']}")
     assert response.status_code == 409
     assert response.json()["detail"][0]["type"] == "job_finished"
+
+
+@pytest.mark.asyncio
+async def test_oversized_body_is_413(
+    client: AsyncClient, arq_queue: MockJobQueue
+) -> None:
+    text = "word " * (config.max_body_bytes // 5 + 1)
+    response = await client.post(
+        JOBS, json={"task": TaskName.word_count, "text": text}
+    )
+    assert response.status_code == 413
+    error = response.json()["detail"][0]
+    assert error["type"] == "body_too_large"
+    assert str(config.max_body_bytes) in error["msg"]
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"task": "word_count", "text": "'
+        for _ in range(config.max_body_bytes // 1024 + 1):
+            yield b"x" * 1024
+        yield b'"}'
+
+    response = await client.post(
+        JOBS, content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert arq_queue._job_metadata[config.queue_name] == {}

@@ -1,0 +1,86 @@
+"""ASGI middleware of the API."""
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["BodySizeLimitMiddleware"]
+
+
+class BodySizeLimitMiddleware:
+    """Refuse request bodies over a size with 413, before any handler runs.
+
+    A declared ``Content-Length`` over the limit is refused at once; a
+    streamed body is counted as it arrives and refused when it passes the
+    limit, so no handler ever sees (or enqueues) an oversized body.
+
+    Parameters
+    ----------
+    app
+        The application to protect.
+    max_bytes
+        Largest body accepted.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self._app = app
+        self._max_bytes = max_bytes
+
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Serve one request."""
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length" and int(value) > self._max_bytes:
+                await self._refuse(send)
+                return
+        received = 0
+        refused = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self._max_bytes and not refused:
+                    # Answer now, and tell the app the client went away,
+                    # so that it stops reading and its answer is dropped.
+                    refused = True
+                    await self._refuse(send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        await self._app(scope, counting_receive, guarded_send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps(
+            {
+                "detail": [
+                    {
+                        "msg": (
+                            "Request body is larger than the limit of"
+                            f" {self._max_bytes} bytes"
+                        ),
+                        "type": "body_too_large",
+                    }
+                ]
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
