@@ -1,0 +1,287 @@
+"""Command line: ``bench/run [--quick] [--reps N] [--out DIR] ...``.
+
+One invocation renders the template with its defaults into a temporary
+directory, installs the generated project with uv, starts a private
+``redis-server`` on a free 127.0.0.1 port, runs every scenario for every
+variant (alternating the variants in an order that rotates each
+repetition), stops everything it started by pid, and writes
+``latest.md``, ``latest.png`` and ``latest.json`` into the output directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import partial
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from .plan import DEFAULTS, FULL, QUICK, RECOMMENDED, Plan, Profile
+from .project import BENCH_DIR, Project, template_source
+from .redis_server import RedisServer
+from .report import write_reports
+from .scenarios import Runner
+from .variants import (
+    ApiVariant,
+    WorkerVariant,
+    api_variants,
+    worker_variants,
+)
+
+__all__ = ["main"]
+
+SCENARIOS = ("S1", "S2", "S3", "S4", "S6")
+"""Scenarios that have runs of their own; S5 is read from S1 and S4."""
+
+
+def _rotate[T](items: Sequence[T], by: int) -> list[T]:
+    """``items`` starting at position ``by`` (modulo), wrapping around."""
+    shift = by % len(items)
+    return [*items[shift:], *items[:shift]]
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bench/run", description=__doc__.partition("\n\n")[2]
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes, one repetition: checks the harness (CI)",
+    )
+    parser.add_argument("--reps", type=int, help="repetitions (full: 3)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="output directory (default bench/results, or"
+        " bench/results/quick with --quick)",
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(SCENARIOS),
+        help="comma-separated scenarios to run, e.g. S1,S4 (default: all)",
+    )
+    parser.add_argument(
+        "--variants",
+        help="comma-separated variant keys to run (default: all)",
+    )
+    parser.add_argument(
+        "--candidate",
+        type=json.loads,
+        help="JSON object replacing fields of the recommended profile, to"
+        ' try other settings: \'{"worker_overrides": {"poll_delay": 0.02}}\'',
+    )
+    parser.add_argument(
+        "--ref",
+        help="render the template at this git revision (e.g. HEAD) instead"
+        " of the working tree with its uncommitted changes",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary directory"
+    )
+    return parser.parse_args(argv)
+
+
+def _meta(plan: Plan, redis_server: RedisServer) -> dict[str, Any]:
+    return {
+        "started": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+        "plan": dataclasses.asdict(plan),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_start": os.getloadavg(),
+        },
+        "versions": {
+            "redis-server": redis_server.version(),
+            "streaq": version("streaq"),
+        },
+    }
+
+
+def _project_versions(project: Project) -> dict[str, str]:
+    """Versions of the packages in the generated project's venv."""
+    site = next((project.path / ".venv" / "lib").glob("python*/site-packages"))
+    found = {}
+    for name in ("arq", "redis", "fastapi", "uvicorn", "safir", "uvloop"):
+        for info in site.glob(f"{name}-*.dist-info"):
+            found[name] = info.name.removeprefix(f"{name}-").split(".dist")[0]
+    python = site.parent.name.removeprefix("python")
+    return {"project python": python, **found}
+
+
+class Bench:
+    """The runs of one invocation, and their bookkeeping."""
+
+    def __init__(self, runner: Runner, plan: Plan) -> None:
+        self.runner = runner
+        self.plan = plan
+        self.runs: list[dict[str, Any]] = []
+        self.failures = 0
+
+    def record(
+        self,
+        scenario: str,
+        variant: str,
+        rep: int,
+        order: int,
+        run: Callable[[], dict[str, Any]],
+    ) -> None:
+        """Run one measurement, keeping an error as a failed run."""
+        started = time.monotonic()
+        load = os.getloadavg()[0]
+        try:
+            figures = run()
+        except Exception as exc:  # noqa: BLE001 - reported, run goes on
+            traceback.print_exc()
+            figures = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        if not figures.get("ok"):
+            self.failures += 1
+        seconds = time.monotonic() - started
+        self.runs.append(
+            {
+                "scenario": scenario,
+                "variant": variant,
+                "rep": rep,
+                "order": order,
+                "seconds": round(seconds, 2),
+                "load_average": load,
+                **figures,
+            }
+        )
+        status = "ok" if figures.get("ok") else "FAILED"
+        print(
+            f"  {scenario} rep {rep + 1} {variant}: {status}"
+            f" ({seconds:.1f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+type Measurement = tuple[str, str, Callable[[], dict[str, Any]]]
+"""A scenario, a variant key and the call that measures it."""
+
+
+def _repetition(
+    runner: Runner,
+    plan: Plan,
+    rep: int,
+    variants: tuple[list[WorkerVariant], list[ApiVariant]],
+    only: set[str],
+) -> list[Measurement]:
+    """The measurements of one repetition, in the order they run.
+
+    Scenario by scenario, each scenario's variants back to back, in an
+    order rotated by the repetition so that no variant always goes first.
+    """
+    workers, apis = variants
+    plan_s4 = (plan.s4_samples, plan.s4_gap, plan.idle_seconds)
+    worker_scenarios: dict[str, Callable[[WorkerVariant], dict[str, Any]]] = {
+        "S1": lambda w: asyncio.run(
+            runner.drain(w, "bench_noop", plan.s1_jobs)
+        ),
+        "S2": lambda w: asyncio.run(
+            runner.drain(w, "bench_sleep", plan.s2_jobs)
+        ),
+        "S4": lambda w: asyncio.run(runner.latency(w, *plan_s4, seed=rep)),
+    }
+    found: list[Measurement] = []
+    if "S6" in only:
+        found.append(
+            ("S6", "redis", partial(runner.redis_benchmark, plan.s6_requests))
+        )
+    for scenario, measure in worker_scenarios.items():
+        if scenario in only:
+            found += [
+                (scenario, w.key, partial(measure, w))
+                for w in _rotate(workers, rep)
+            ]
+    if "S3" in only:
+        s3 = (plan.s3_requests, plan.s3_warmup, plan.s3_concurrency)
+        found += [
+            ("S3", a.key, partial(runner.http, a, *s3))
+            for a in _rotate(apis, rep)
+        ]
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; 0 if every run succeeded."""
+    args = _parse(argv)
+    plan = QUICK if args.quick else FULL
+    if args.reps:
+        plan = dataclasses.replace(plan, reps=args.reps)
+    out = args.out or BENCH_DIR / "results" / ("quick" if args.quick else "")
+    only = set(args.only.upper().split(","))
+    recommended: Profile = RECOMMENDED
+    if args.candidate:
+        recommended = dataclasses.replace(RECOMMENDED, **args.candidate)
+    profiles = [DEFAULTS, recommended]
+
+    began = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="fastapi-arq-bench-"))
+    redis_server: RedisServer | None = None
+    try:
+        print(f"bench: rendering and installing in {work}", file=sys.stderr)
+        project = Project.create(work, args.ref)
+        redis_server = RedisServer(work / "redis")
+        # targets.streaq_worker reads it when the harness imports it.
+        os.environ["BENCH_REDIS_URL"] = redis_server.url
+        meta = _meta(plan, redis_server)
+        meta["versions"].update(_project_versions(project))
+        meta["template"] = template_source(args.ref)
+        logs = work / "logs"
+        logs.mkdir()
+        runner = Runner(project, redis_server, logs)
+        workers = worker_variants(project, redis_server.url, profiles)
+        apis = api_variants(project, redis_server.url, profiles)
+        if args.variants:
+            keep = set(args.variants.split(","))
+            workers = [v for v in workers if v.key in keep]
+            apis = [v for v in apis if v.key in keep]
+        print(
+            f"bench: {plan.name} plan, {plan.reps} repetition(s), setup took"
+            f" {time.monotonic() - began:.0f} s",
+            file=sys.stderr,
+        )
+        bench = Bench(runner, plan)
+        for rep in range(plan.reps):
+            measurements = _repetition(
+                runner, plan, rep, (workers, apis), only
+            )
+            for order, (scenario, key, measure) in enumerate(measurements):
+                bench.record(scenario, key, rep, order, measure)
+    finally:
+        if redis_server is not None:
+            redis_server.stop()
+        if args.keep:
+            print(f"bench: kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    meta["seconds"] = round(time.monotonic() - began, 1)
+    meta["load_average_at_end"] = os.getloadavg()
+    meta["profiles"] = [dataclasses.asdict(p) for p in profiles]
+    table = write_reports(out, meta, workers, apis, bench.runs)
+    print(table)
+    print(
+        f"bench: wrote {out}/latest.{{md,png,json}} in {meta['seconds']:.0f} s"
+        f" ({bench.failures} failed run(s))",
+        file=sys.stderr,
+    )
+    return 1 if bench.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

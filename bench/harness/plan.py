@@ -1,0 +1,131 @@
+"""How much each scenario does, and the settings the benchmark compares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["FULL", "QUICK", "RECOMMENDED", "Plan", "Profile"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes of one benchmark run."""
+
+    name: str
+    reps: int
+    """Repetitions of every scenario and variant."""
+
+    s1_jobs: int
+    """No-op jobs one worker drains (S1)."""
+
+    s2_jobs: int
+    """10 ms jobs one worker drains (S2)."""
+
+    s3_requests: int
+    """Measured ``POST`` requests per API run (S3)."""
+
+    s3_warmup: int
+    """Requests sent before the measured ones, not counted."""
+
+    s3_concurrency: int
+    """Connections the load generator keeps busy."""
+
+    s4_samples: int
+    """Single jobs enqueued to an idle worker (S4)."""
+
+    s4_gap: tuple[float, float]
+    """Random pause before each S4 job, in seconds, so that jobs arrive at
+    every phase of a polling worker's cycle."""
+
+    idle_seconds: float
+    """How long an idle worker is watched for CPU and Redis traffic (S5)."""
+
+    s6_requests: int
+    """Requests per ``redis-benchmark`` test (S6)."""
+
+
+FULL = Plan(
+    name="full",
+    reps=3,
+    s1_jobs=10_000,
+    s2_jobs=3_000,
+    s3_requests=6_000,
+    s3_warmup=500,
+    s3_concurrency=16,
+    s4_samples=150,
+    s4_gap=(0.01, 0.05),
+    idle_seconds=3.0,
+    s6_requests=100_000,
+)
+"""The run behind the README's figures."""
+
+QUICK = Plan(
+    name="quick",
+    reps=1,
+    s1_jobs=400,
+    s2_jobs=150,
+    s3_requests=600,
+    s3_warmup=100,
+    s3_concurrency=16,
+    s4_samples=20,
+    s4_gap=(0.005, 0.02),
+    idle_seconds=0.5,
+    s6_requests=10_000,
+)
+"""A smoke test of the harness (CI): every scenario and variant, tiny."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Settings of the generated project's processes, beyond its defaults.
+
+    Used to measure candidate defaults without editing the template: the
+    worker gets environment variables the project reads, attributes set on
+    its ``WorkerSettings`` (for settings that have no variable yet) and the
+    two process switches of `targets.tuning`; its raw-arq twin is probed
+    from the result and gets the same.
+    """
+
+    key: str
+    label: str
+    worker_settings: dict[str, str] = field(default_factory=dict)
+    """Project settings by name without the prefix (``WORKER_MAX_JOBS``)."""
+
+    worker_overrides: dict[str, Any] = field(default_factory=dict)
+    """``WorkerSettings`` attributes, e.g. ``{"poll_delay": 0.05}``."""
+
+    event_loop: str | None = None
+    """``uvloop``, or `None` for what the project does."""
+
+    arq_log_level: str | None = None
+    """Level of ``arq.worker`` after start-up, or `None` for the CLI's."""
+
+    api_settings: dict[str, str] = field(default_factory=dict)
+    """Project settings of the API process."""
+
+    api_args: tuple[str, ...] = ()
+    """Extra ``uvicorn`` arguments."""
+
+    def worker_env(self) -> dict[str, str]:
+        """The `targets.tuning` variables for this profile."""
+        env = {}
+        if self.event_loop:
+            env["BENCH_EVENT_LOOP"] = self.event_loop
+        if self.arq_log_level:
+            env["BENCH_ARQ_LOG_LEVEL"] = self.arq_log_level
+        return env
+
+
+DEFAULTS = Profile(key="", label="defaults")
+"""The generated project exactly as rendered."""
+
+RECOMMENDED = Profile(
+    key="rec",
+    label="recommended",
+    worker_settings={"WORKER_MAX_JOBS": "20"},
+    worker_overrides={"poll_delay": 0.05},
+    event_loop="uvloop",
+    arq_log_level="WARNING",
+)
+"""The defaults this benchmark recommends for the generated project."""
