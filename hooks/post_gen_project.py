@@ -24,6 +24,7 @@ OPTIONAL_PATHS: dict[str, tuple[str, dict[str, list[str]]]] = {
             "yes": [
                 f"src/{MODULE}/metrics.py",
                 "tests/test_metrics.py",
+                "deploy/kubernetes/components/metrics",
             ],
         },
     ),

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import httpx
 import kubernetes_validate
 import pytest
+import yaml
 from kubernetes_validate.utils import all_versions
 
 from .support.commands import CommandResult, run
@@ -52,6 +55,7 @@ COMBINATIONS = option_combinations() + extra_combinations()
 BASE = Path("deploy/kubernetes/base")
 OVERLAY = Path("deploy/kubernetes/overlays/example")
 KUSTOMIZATIONS = [BASE, OVERLAY]
+METRICS_COMPONENT = Path("deploy/kubernetes/components/metrics")
 
 KUBERNETES_VERSIONS = [all_versions()[0], all_versions()[-1]]
 """Releases to validate against: the oldest and newest with schemas."""
@@ -208,6 +212,38 @@ def test_validator_rejects_unknown_field(project: Path) -> None:
         kubernetes_validate.validate(
             resource, KUBERNETES_VERSIONS[-1], strict=True
         )
+
+
+def test_metrics_component(
+    project: Path, combination: Combination, tmp_path: Path
+) -> None:
+    """The metrics CronJob exists with the option, and validates."""
+    component = project / METRICS_COMPONENT
+    if combination["metrics"] != "yes":
+        assert not component.exists()
+        return
+    copy = tmp_path / project.name
+    shutil.copytree(project / "deploy", copy / "deploy")
+    overlay = copy / OVERLAY
+    kustomization = load_yaml(overlay / "kustomization.yaml")
+    kustomization["components"] = ["../../components/metrics"]
+    (overlay / "kustomization.yaml").write_text(
+        yaml.safe_dump(kustomization), encoding="utf-8"
+    )
+    resources = kustomize(overlay)
+    by_kind = {resource["kind"]: resource for resource in resources}
+    cronjob = by_kind["CronJob"]
+    for version in KUBERNETES_VERSIONS:
+        kubernetes_validate.validate(cronjob, version, strict=True)
+    pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    scripts = tomllib.loads(
+        (project / "pyproject.toml").read_text(encoding="utf-8")
+    )["project"]["scripts"]
+    assert container["command"] == list(scripts)
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert by_kind["ConfigMap"]["data"]["METRICS_ENABLED"] == "true"
+    assert cronjob["metadata"]["namespace"] == project.name
 
 
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS, ids=str)
