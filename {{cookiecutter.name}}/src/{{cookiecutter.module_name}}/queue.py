@@ -47,6 +47,9 @@ __all__ = [
 LIST_SCAN_LIMIT = 10_000
 """Most queue entries or result keys that one listing request examines."""
 
+LIST_BATCH = 50
+"""Jobs read from Redis at a time while listing."""
+
 
 @dataclass(frozen=True, slots=True)
 class JobOptions:
@@ -209,18 +212,28 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
     async def list_jobs(
         self, status: JobStatus, limit: int
     ) -> list[JobMetadata]:
+        # Queued jobs come newest first and running ones oldest first, so
+        # reading stops at the first ``limit`` matches; deferred and complete
+        # ones come in no useful order and are all read (up to the bound).
+        ordered = status in {JobStatus.queued, JobStatus.in_progress}
         if status == JobStatus.complete:
             ids = await self._result_ids()
         else:
             ids = await self._queued_ids(status)
-        jobs = await asyncio.gather(*(self._read(job_id) for job_id in ids))
-        found = [
-            job
-            for job in jobs
-            if job
-            and job.status == status
-            and job.queue_name == self.default_queue_name
-        ]
+        found: list[JobMetadata] = []
+        batch = max(limit, LIST_BATCH)
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            jobs = await asyncio.gather(*(self._read(i) for i in chunk))
+            found.extend(
+                job
+                for job in jobs
+                if job
+                and job.status == status
+                and job.queue_name == self.default_queue_name
+            )
+            if ordered and len(found) >= limit:
+                break
         found.sort(key=lambda job: job.enqueue_time, reverse=True)
         return found[:limit]
 
