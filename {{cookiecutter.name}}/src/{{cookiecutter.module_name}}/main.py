@@ -27,18 +27,38 @@ __all__ = ["app", "lifespan"]
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    """Open the arq queue client on start-up and close it on shutdown."""
-    await arq_dependency.initialize(
-        mode=config.arq_mode,
-        redis_settings=config.arq_redis_settings,
-        queue_name=config.queue_name,
-        serializers=config.arq_serializers,
-    )
+    """Open the arq queue client on start-up and close it on shutdown.
+
+    Raises
+    ------
+    redis.exceptions.RedisError
+        Raised, after logging why in one line, if Redis cannot be reached
+        (arq tries for a few seconds first), so that the server exits.
+    """
+    try:
+        await arq_dependency.initialize(
+            mode=config.arq_mode,
+            redis_settings=config.arq_redis_settings,
+            queue_name=config.queue_name,
+            serializers=config.arq_serializers,
+        )
+    except QUEUE_ERRORS as exc:
+        url = config.arq_queue_url
+        logger.error(  # noqa: TRY400 - one line; the reason is in the fields
+            "Cannot start: Redis unavailable",
+            redis=f"{url.host}:{url.port}",
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        # The same error without redis-py's frames and chained errors, which
+        # would bury the line above in the server's log.
+        raise exc.with_traceback(None) from None
     yield
     await arq_dependency.aclose()
 
 
-setup_logging(config)
+logger = setup_logging(config)
+"""The application's logger."""
+
 if config.log_profile == Profile.production:
     configure_uvicorn_logging(config.log_level)
 

@@ -1,5 +1,6 @@
 """Worker start-up, shutdown and ``WorkerSettings`` for the ``arq`` CLI."""
 
+import math
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -150,6 +151,10 @@ class WorkerSettings:
 {%- endif %}
     allow_abort_jobs = True
     job_timeout = config.worker_job_timeout
+    job_completion_wait = math.ceil(
+        config.worker_completion_wait.total_seconds()
+    )
     max_jobs = config.worker_max_jobs
     max_tries = config.worker_max_tries
     health_check_interval = config.worker_health_check_interval
+    health_check_key = config.worker_health_check_key
