@@ -27,6 +27,9 @@ __all__ = ["ArqJobs", "JobRecord", "Jobs", "StreaqJobs"]
 CLIENT_TIMEOUT = 120.0
 """Seconds one command of `targets.arq_client` may take."""
 
+ANSWER_LIMIT = 256 * 1024 * 1024
+"""Longest answer line of `targets.arq_client`: the records of every job."""
+
 STREAQ_QUEUE = "default"
 """streaQ's default queue name, which the streaQ worker keeps."""
 
@@ -143,6 +146,7 @@ class ArqJobs(Jobs):
             stdout=asyncio.subprocess.PIPE,
             env=self.env,
             cwd=self.cwd,
+            limit=ANSWER_LIMIT,
         )
         await self._answer()  # connected: nothing more of its start-up
         return self
@@ -160,7 +164,7 @@ class ArqJobs(Jobs):
                 await asyncio.wait_for(client.wait(), CLIENT_TIMEOUT)
             except TimeoutError:
                 client.kill()
-                await client.wait()
+                await asyncio.wait_for(client.wait(), CLIENT_TIMEOUT)
         await super().__aexit__(exc_type, exc, tb)
 
     async def _ask(self, **command: Any) -> dict[str, Any]:

@@ -434,6 +434,8 @@ def _profile_text(profiles: list[dict[str, Any]]) -> str:
         bits += [f"API {k}={v}" for k, v in p["api_settings"].items()]
         if p["api_args"]:
             bits.append("uvicorn " + " ".join(p["api_args"]))
+        if p.get("api_async_dependencies"):
+            bits.append("API dependencies async (targets/template_api.py)")
         lines.append(f"- *{p['label']}*: " + ", ".join(bits) + ".")
     return "\n".join(lines)
 

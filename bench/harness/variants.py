@@ -197,14 +197,19 @@ def api_variants(
     for profile in profiles:
         suffix = f"+{profile.key}" if profile.key else ""
         label = "" if profile is DEFAULTS else f", {profile.label}"
+        env = {**base, **project.settings_env(profile.api_settings)}
+        app = f"{project.module}.main:app"
+        if profile.api_async_dependencies:
+            app = "targets.template_api:app"
+            env["BENCH_ASYNC_DEPENDENCIES"] = "1"
         variants.append(
             ApiVariant(
                 key=f"template-api{suffix}",
                 label=f"template API{label}",
-                app=f"{project.module}.main:app",
+                app=app,
                 path=f"/{project.name}/jobs",
                 body=json.dumps({"task": "word_count", "text": text}),
-                env={**base, **project.settings_env(profile.api_settings)},
+                env=env,
                 args=profile.api_args,
             )
         )
