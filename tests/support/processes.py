@@ -145,6 +145,29 @@ class Service:
             diagnostics=self.describe,
         )
 
+    def kill(self) -> None:
+        """Kill the process by its pid with SIGKILL, as a crash would."""
+        self.process.kill()
+        self.process.wait(timeout=_STOP_TIMEOUT)
+
+    def terminate(self) -> None:
+        """Send SIGTERM to the process by its pid, without waiting."""
+        self.process.terminate()
+
+    def wait(self, timeout: float) -> int:
+        """Wait for the process to exit and return its status.
+
+        Parameters
+        ----------
+        timeout
+            Seconds to wait at most; the test fails after that.
+        """
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            message = f"{self.name} still runs after {timeout} s"
+            raise AssertionError(f"{message}\n{self.describe()}") from None
+
     def stop(self) -> None:
         """Stop the process by its pid: SIGTERM, then SIGKILL if it hangs."""
         if self.process.poll() is not None:
