@@ -281,7 +281,19 @@ def test_settings_and_secrets_wired(
         assert key.startswith(prefix), f"{key} lacks the prefix {prefix}"
     for component in ("api", "worker"):
         spec = container(deployment(resources, component))
-        assert "env" not in spec, "settings belong in the ConfigMap or Secret"
+        # Settings belong in the ConfigMap or Secret; the one exception is
+        # each worker's own name, for its own health-check key.
+        expected_env = (
+            [
+                {
+                    "name": f"{prefix}WORKER_NAME",
+                    "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}},
+                }
+            ]
+            if component == "worker"
+            else None
+        )
+        assert spec.get("env") == expected_env
         sources = spec["envFrom"]
         # kustomize renames the generated ConfigMap with a hash and rewrites
         # the references it recognises: a reference that it missed would

@@ -103,6 +103,9 @@ def main() -> int:
     env = {
         f"{PREFIX}LOG_PROFILE": "development",
         f"{PREFIX}SIGNING_KEY": secrets.token_urlsafe(32),
+        # Restart a reloaded worker at once rather than after the default
+        # wait for its running jobs.
+        f"{PREFIX}WORKER_COMPLETION_WAIT": "1s",
         **os.environ,
     }
     children: dict[str, subprocess.Popen[bytes]] = {}
