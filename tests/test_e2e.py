@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -239,3 +240,35 @@ def test_bad_setting_stops_start_up(stack: Stack, program: str) -> None:
     variable = f"{stack.project.env_prefix}WORKER_MAX_JOBS"
     assert variable in result.output, result.describe()
     assert "Traceback" not in result.output, result.describe()
+
+
+def test_processes_write_nothing_to_disk(
+    launcher: Launcher, jobs: str, default_project: GeneratedProject
+) -> None:
+    """API and worker run a job without writing a file (read-only images).
+
+    Both Dockerfiles run them as in this test, from the installed
+    environment with ``PYTHONDONTWRITEBYTECODE``; a file that they created
+    or changed in the project or its virtual environment would fail on the
+    read-only root filesystem of ``docker-compose.yaml`` and Kubernetes.
+    """
+    before = snapshot(default_project.path)
+    settings = {"QUEUE_NAME": "e2e:read-only"}
+    api = launcher.api("api-read-only", **settings)
+    launcher.worker("worker-read-only", **settings)
+    with httpx.Client(base_url=api.url, timeout=10, trust_env=False) as c:
+        url = queue(c, jobs, {"task": "word_count", "text": "no writes"})
+        assert wait_until_complete(c, url)["success"] is True
+    launcher.stop_all()
+    after = snapshot(default_project.path)
+    changed = sorted(set(before.items()) ^ set(after.items()))
+    assert not changed, f"files written at run time: {changed[:10]}"
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Size and modification time of every file below a directory."""
+    return {
+        str(path.relative_to(root)): (stat.st_size, stat.st_mtime_ns)
+        for path in root.rglob("*")
+        if path.is_file() and (stat := path.stat())
+    }

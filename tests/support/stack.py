@@ -70,6 +70,9 @@ class Stack:
                 SIGNING_KEY=secrets.token_urlsafe(32),
             )
         )
+        # As both Dockerfiles set it: the images write no bytecode at run
+        # time (their root filesystem is read-only).
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
         self.env = env
 
     @property
