@@ -549,12 +549,18 @@ def chart(
             ]
             ax.barh(pos, med, height=height, xerr=err, color=color,
                     capsize=3, label=name or None)  # fmt: skip
-            for p, m in zip(pos, med, strict=True):
-                ax.text(m, p, f" {_number(m)}", va="center", fontsize=8)
+            for p, m, s in zip(pos, med, summaries, strict=True):
+                ax.text(
+                    s.high if s else m, p, f" {_number(m)}",
+                    va="center", fontsize=8,
+                )  # fmt: skip
         ax.set_yticks(list(ys), labels, fontsize=8)
         ax.invert_yaxis()
         if legend[0]:
-            ax.legend(fontsize=8, loc="lower right")
+            ax.legend(
+                fontsize=8, loc="upper center", ncols=2,
+                bbox_to_anchor=(0.5, -0.04),
+            )  # fmt: skip
         ax.set_title(title, fontsize=10)
         ax.margins(x=0.2)
     fig.suptitle(

@@ -98,10 +98,12 @@ class Runner:
         )
 
     def _worker_ready(self, variant: WorkerVariant) -> bool:
+        """Whether the worker has written its health key: it polls."""
         client = self.redis.client
         if variant.system == "streaq":
             return bool(client.keys(f"streaq:{variant.queue_name}:health*"))
-        return bool(client.exists(f"{variant.queue_name}:health-check"))
+        key = variant.probe.get("settings", {}).get("health_check_key")
+        return bool(client.exists(key or f"{variant.queue_name}:health-check"))
 
     def start_worker(self, variant: WorkerVariant) -> Proc:
         """Start a worker; return once it polls its queue."""

@@ -29,6 +29,7 @@ SCALAR_SETTINGS = (
     "allow_abort_jobs",
     "expires_extra_ms",
     "health_check_interval",
+    "health_check_key",
     "job_completion_wait",
     "job_timeout",
     "keep_result",
