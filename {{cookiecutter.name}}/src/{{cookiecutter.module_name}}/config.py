@@ -39,6 +39,7 @@ __all__ = [
     "ConfigError",
     "CronSchedule",
     "RedisUrl",
+    "SentinelAddress",
     "SerializerName",
     "config",
     "load_config",
@@ -62,6 +63,12 @@ ACL user name (``redis://user@host:6379/0``).
 
 Unlike Safir's ``EnvRedisDsn``, it accepts ``rediss`` and keeps the user.
 """
+
+
+type SentinelAddress = Annotated[
+    str, Field(pattern=r"^[^\s:/]+:[0-9]{1,5}$", examples=["sentinel:26379"])
+]
+"""Where one Redis Sentinel listens, as ``host:port``."""
 
 
 class SerializerName(StrEnum):
@@ -134,6 +141,19 @@ class Config(BaseSettings):
 
     arq_queue_password: SecretStr | None = Field(None, title="Password")
     """Password for Redis, kept out of the URL so it is never logged."""
+
+    arq_queue_sentinels: list[SentinelAddress] = Field(
+        default_factory=list, title="Redis Sentinels to ask for the master"
+    )
+    """Sentinels (JSON, such as ``["s1:26379", "s2:26379"]``) that name the
+    current master; when set, the host and port of ``ARQ_QUEUE_URL`` are
+    ignored and its user and database are used on the master.
+    """
+
+    arq_queue_sentinel_master: str = Field(
+        "mymaster", min_length=1, title="Name the Sentinels monitor"
+    )
+    """Name of the master in the Sentinels' ``sentinel monitor`` line."""
 
     arq_queue_tls_ca: Path | None = Field(None, title="CA bundle for TLS")
     """CA certificates that sign Redis's certificate, for ``rediss://``;
@@ -295,6 +315,14 @@ class Config(BaseSettings):
         url = self.arq_queue_url
         settings = build_arq_redis_settings(url, self.arq_queue_password)
         tls = url.scheme == "rediss"
+        if self.arq_queue_sentinels:
+            hosts = [a.rpartition(":") for a in self.arq_queue_sentinels]
+            settings = dataclasses.replace(
+                settings,
+                host=[(host, int(port)) for host, _, port in hosts],
+                sentinel=True,
+                sentinel_master=self.arq_queue_sentinel_master,
+            )
         return dataclasses.replace(
             settings,
             username=url.username,

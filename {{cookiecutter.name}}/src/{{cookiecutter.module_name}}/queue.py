@@ -11,7 +11,7 @@ import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, override
+from typing import Any, cast, override
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
@@ -22,6 +22,7 @@ from arq.constants import (
 )
 from arq.jobs import Job, JobStatus
 from arq.utils import timestamp_ms
+from redis.asyncio.sentinel import Sentinel
 from safir.arq import (
     ArqMode,
     ArqQueue,
@@ -42,6 +43,7 @@ __all__ = [
     "QueueDependency",
     "RedisJobQueue",
     "arq_dependency",
+    "sentinel_pool",
 ]
 
 LIST_SCAN_LIMIT = 10_000
@@ -49,6 +51,66 @@ LIST_SCAN_LIMIT = 10_000
 
 LIST_BATCH = 50
 """Jobs read from Redis at a time while listing."""
+
+
+def sentinel_pool(
+    settings: RedisSettings, serializers: Serializers, *, queue_name: str
+) -> ArqRedis:
+    """Return an arq pool on the master that Redis Sentinels name.
+
+    arq's `~arq.connections.create_pool` passes a Sentinel pool none of the
+    settings' retries, so every command during a failover fails at once and
+    an arq worker exits. This pool retries as ``settings`` say, and each
+    retry connects anew, asking the Sentinels for the current master. It
+    connects on its first command.
+
+    Parameters
+    ----------
+    settings
+        Redis settings with ``sentinel`` set and ``host`` the Sentinels.
+    serializers
+        Serializer and deserializer of jobs and results.
+    queue_name
+        Queue that jobs go to and are read from.
+
+    Returns
+    -------
+    arq.connections.ArqRedis
+        The pool.
+    """
+    if isinstance(settings.host, str) or not settings.sentinel:
+        raise ValueError("settings do not name Sentinels")
+    timeout = {"socket_connect_timeout": settings.conn_timeout}
+    tls = (
+        {
+            "ssl": True,
+            "ssl_ca_certs": settings.ssl_ca_certs,
+            "ssl_check_hostname": settings.ssl_check_hostname,
+        }
+        if settings.ssl
+        else {}
+    )
+    # redis-py's Sentinel.__init__ has no annotations.
+    sentinels = Sentinel(  # type: ignore[no-untyped-call]
+        settings.host,
+        # Sentinels that do not answer in time are skipped, not waited for.
+        sentinel_kwargs={**timeout, "socket_timeout": settings.conn_timeout},
+        db=settings.database,
+        username=settings.username,
+        password=settings.password,
+        retry=settings.retry,
+        retry_on_error=settings.retry_on_error,
+        retry_on_timeout=settings.retry_on_timeout,
+        **timeout,
+        **tls,
+    )
+    pool = cast(
+        "ArqRedis",
+        sentinels.master_for(settings.sentinel_master, redis_class=ArqRedis),
+    )
+    pool.job_serializer, pool.job_deserializer = serializers
+    pool.default_queue_name = queue_name
+    return pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +224,14 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
         RedisJobQueue
             The queue client.
         """
+        if redis_settings.sentinel:
+            pool = sentinel_pool(
+                redis_settings, serializers, queue_name=default_queue_name
+            )
+            await pool.ping()
+            return cls(pool, default_queue_name=default_queue_name)
         serializer, deserializer = serializers
-        pool: ArqRedis = await create_pool(
+        pool = await create_pool(
             redis_settings,
             default_queue_name=default_queue_name,
             job_serializer=serializer,

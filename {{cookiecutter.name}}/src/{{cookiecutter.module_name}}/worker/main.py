@@ -17,6 +17,7 @@ from ..factory import create_http_client, setup_logging
 {%- if cookiecutter.metrics == "yes" %}
 from ..metrics import make_job_start_hook, start_worker_metrics
 {%- endif %}
+from ..queue import sentinel_pool
 from ..tasks import TaskName
 from .context import WorkerState, get_state, set_state
 from .functions import digest, fetch_status, queue_report, word_count
@@ -143,6 +144,18 @@ class WorkerSettings:
     cron_jobs: Sequence[CronJob] | None = build_cron_jobs(config)
     redis_settings = config.worker_redis_settings
     job_serializer, job_deserializer = config.arq_serializers
+    # arq builds its own pool from redis_settings, except with Sentinels:
+    # its Sentinel pool would not retry, and the worker would exit at the
+    # first command during a failover (see `sentinel_pool`).
+    redis_pool: ArqRedis | None = (
+        sentinel_pool(
+            redis_settings,
+            config.arq_serializers,
+            queue_name=config.queue_name,
+        )
+        if redis_settings.sentinel
+        else None
+    )
     queue_name = config.queue_name
     on_startup: StartupShutdown | None = startup
     on_shutdown: StartupShutdown | None = shutdown
