@@ -66,12 +66,19 @@ def start_redis(data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
     sys.exit("redis-server did not start within 10 seconds")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a child by its pid: SIGTERM, then SIGKILL if it lingers."""
-    if process.poll() is None:
+def stop(*processes: subprocess.Popen[bytes]) -> None:
+    """Stop children by their pids: SIGTERM to all, SIGKILL to laggards.
+
+    The API and the worker stop together, then Redis, so that they do not
+    lose Redis while shutting down; each group gets `STOP_TIMEOUT`.
+    """
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
         process.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for process in running:
         try:
-            process.wait(timeout=STOP_TIMEOUT)
+            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -127,8 +134,8 @@ def main() -> int:
         except KeyboardInterrupt:
             return 0
         finally:
-            for child in reversed(children.values()):
-                stop(child)
+            stop(*(c for n, c in children.items() if n != "redis-server"))
+            stop(*children.values())
     print(f"{exited[0]} exited; stopped the others", file=sys.stderr)
     return children[exited[0]].returncode or 1
 

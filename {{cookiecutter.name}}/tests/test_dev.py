@@ -77,7 +77,7 @@ def test_runs_api_and_worker_with_private_redis(tmp_path: Path) -> None:
         assert httpx.get(location).json()["result"]["words"] == 2
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        process.wait(timeout=60)
     log_text = log_path.read_text()
     assert process.returncode == 0, log_text
     match = re.search(r"Redis: redis://127\.0\.0\.1:(\d+)/0", log_text)
