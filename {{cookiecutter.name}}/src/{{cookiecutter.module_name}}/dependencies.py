@@ -11,10 +11,13 @@ from .services.jobs import JobService
 __all__ = ["JobServiceDep", "get_job_service"]
 
 
-def get_job_service(
+async def get_job_service(
     queue: Annotated[JobQueue, Depends(arq_dependency)],
 ) -> JobService:
     """Build the job service around the process's queue client.
+
+    Async, so that FastAPI calls it on the event loop rather than handing
+    it to its thread pool for every request.
 
     Parameters
     ----------

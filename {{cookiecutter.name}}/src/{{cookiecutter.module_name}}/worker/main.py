@@ -1,5 +1,7 @@
 """Worker start-up, shutdown and ``WorkerSettings`` for the ``arq`` CLI."""
 
+import asyncio
+import logging
 import math
 import uuid
 from collections.abc import Sequence
@@ -7,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from typing import Any
 
+import uvloop
 from arq.connections import ArqRedis
 from arq.cron import CronJob, cron
 from arq.typing import StartupShutdown, WorkerCoroutine
@@ -118,6 +121,10 @@ async def startup(ctx: dict[Any, Any]) -> None:
             resources=resources,
         ),
     )
+    if not config.worker_log_jobs:
+        # The arq command set up its logging before start-up: keep its
+        # warnings (failed jobs), drop its two INFO lines per job.
+        logging.getLogger("arq.worker").setLevel(logging.WARNING)
     logger.info("Worker start-up complete", queue=config.queue_name)
 
 
@@ -132,6 +139,11 @@ async def shutdown(ctx: dict[Any, Any]) -> None:
     state = get_state(ctx)
     await state.resources.aclose()
     state.logger.info("Worker shutdown complete")
+
+
+# uvloop (installed with uvicorn[standard]) runs the worker's event loop
+# faster than asyncio's own; the arq command creates its loop after this.
+asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
 class WorkerSettings:
@@ -168,6 +180,7 @@ class WorkerSettings:
         config.worker_completion_wait.total_seconds()
     )
     max_jobs = config.worker_max_jobs
+    poll_delay = config.worker_poll_delay
     max_tries = config.worker_max_tries
     health_check_interval = config.worker_health_check_interval
     health_check_key = config.worker_health_check_key
