@@ -1,5 +1,7 @@
 """Errors that the API reports to clients."""
 
+from typing import Any
+
 from fastapi import Request, status
 from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
@@ -13,6 +15,7 @@ __all__ = [
     "JobAlreadyFinishedError",
     "JobIdConflictError",
     "JobNotFoundError",
+    "error_body",
     "invalid_job_data_handler",
     "queue_unavailable_handler",
 ]
@@ -72,6 +75,26 @@ class JobIdConflictError(ClientRequestError):
         )
 
 
+def error_body(message: str, error_type: str) -> dict[str, Any]:
+    """Build an error body in Safir's error model.
+
+    For answers that no `~safir.fastapi.ClientRequestError` produces.
+
+    Parameters
+    ----------
+    message
+        What went wrong, for the ``msg`` field.
+    error_type
+        Machine-readable error code, for the ``type`` field.
+
+    Returns
+    -------
+    dict
+        ``{"detail": [{"msg": ..., "type": ...}]}``.
+    """
+    return {"detail": [{"msg": message, "type": error_type}]}
+
+
 async def queue_unavailable_handler(
     _request: Request, exc: Exception
 ) -> JSONResponse:
@@ -92,14 +115,9 @@ async def queue_unavailable_handler(
     reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return JSONResponse(
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        content={
-            "detail": [
-                {
-                    "msg": f"The job queue is unavailable ({reason})",
-                    "type": "queue_unavailable",
-                }
-            ]
-        },
+        content=error_body(
+            f"The job queue is unavailable ({reason})", "queue_unavailable"
+        ),
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
@@ -132,12 +150,8 @@ async def invalid_job_data_handler(
     cause = exc.__cause__ or exc
     return JSONResponse(
         status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        content={
-            "detail": [
-                {
-                    "msg": f"The job's data in Redis cannot be read: {cause}",
-                    "type": "invalid_job_data",
-                }
-            ]
-        },
+        content=error_body(
+            f"The job's data in Redis cannot be read: {cause}",
+            "invalid_job_data",
+        ),
     )

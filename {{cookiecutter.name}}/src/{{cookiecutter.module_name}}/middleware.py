@@ -4,6 +4,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .exceptions import error_body
+
 __all__ = ["BodySizeLimitMiddleware"]
 
 
@@ -60,27 +62,20 @@ class BodySizeLimitMiddleware:
         await self._app(scope, counting_receive, guarded_send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "detail": [
-                    {
-                        "msg": (
-                            "Request body is larger than the limit of"
-                            f" {self._max_bytes} bytes"
-                        ),
-                        "type": "body_too_large",
-                    }
-                ]
-            }
-        ).encode()
+        body = error_body(
+            "Request body is larger than the limit of"
+            f" {self._max_bytes} bytes",
+            "body_too_large",
+        )
+        encoded = json.dumps(body).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
                 "headers": [
                     (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
+                    (b"content-length", str(len(encoded)).encode()),
                 ],
             }
         )
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": encoded})
