@@ -75,7 +75,12 @@ def crew(
     stack = Stack(
         default_project, redis_port, tmp_path_factory.mktemp("crew-logs")
     )
-    stack.env.update(stack.settings(QUEUE_REPORT_SCHEDULE='{"second": null}'))
+    # Runs are counted from arq's per-job log lines, off by default.
+    stack.env.update(
+        stack.settings(
+            QUEUE_REPORT_SCHEDULE='{"second": null}', WORKER_LOG_JOBS="true"
+        )
+    )
     launcher = Launcher(stack)
     try:
         workers = [launcher.worker(f"worker-{n}") for n in range(WORKERS)]
