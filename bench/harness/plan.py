@@ -136,12 +136,19 @@ RECOMMENDED = Profile(
 )
 """The defaults this benchmark recommends for the generated project.
 
-Chosen from sweeps with this harness (one repetition each, 5,000 no-op and
-2,000 10 ms jobs): ``poll_delay`` 0.03 s is the largest that keeps start
-latency p99 under 60 ms with margin (0.05 s gave p50 32 ms); 50 jobs at once
-drained 10 ms jobs fastest (20: 1,000/s, 50: 1,580/s, 100: 1,390/s); uvloop
-and no per-job INFO lines each cut worker CPU per job. The API's two changes
-are what the template's code would do: an ``async def`` job-service
-dependency and no per-request access log (approximated here by
-``LOG_LEVEL=WARNING``).
+Chosen from sweeps of the template's worker with this harness (one
+repetition each; 5,000 no-op jobs, 2,000 10 ms jobs, 80 start latencies):
+
+- ``poll_delay``: 0.1 s gave p50/p99 start latency 56/100 ms, 0.05 s
+  32/52 ms, 0.04 s 25/42 ms, 0.03 s 18/32 ms, 0.01 s 7/12 ms; an idle
+  worker sends 5 Redis commands per poll (165/s at 0.03 s) and used 2 % of
+  a core at 0.03 s, 5.5 % at 0.01 s, 16.5 % at 0.002 s. 0.03 s is the
+  largest that keeps p99 under 60 ms with margin.
+- ``max_jobs`` (``WORKER_MAX_JOBS``), at 0.03 s: 10 drained 10 ms jobs at
+  333/s, 20 at 1,004/s, 50 at 1,576/s, 100 at 1,385/s (CPU-bound).
+- uvloop and arq's per-job INFO lines off each took worker CPU per no-op
+  job from about 0.66 to 0.56 ms.
+- The API: an ``async def`` job-service dependency (FastAPI runs a plain
+  ``def`` one in its thread pool on every request) and no per-request
+  access log (approximated by ``LOG_LEVEL=WARNING``).
 """

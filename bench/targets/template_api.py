@@ -2,8 +2,10 @@
 
 Run as ``uvicorn targets.template_api:app`` from the project's environment
 with ``BENCH_MODULE`` naming its package. It serves the project's own
-``<module>.main:app``; ``BENCH_ASYNC_DEPENDENCIES=1`` replaces each of the
-project's plain ``def`` dependencies by an ``async def`` that calls it.
+``<module>.main:app``. With ``BENCH_ASYNC_DEPENDENCIES=1``, each plain
+``def`` dependency that the project's ``dependencies`` module declares in an
+``Annotated[..., Depends(...)]`` alias is swapped for an ``async def`` that
+calls it, before the routes are built, as if the project had written it so.
 FastAPI runs a plain ``def`` dependency in its thread pool, one hand-off per
 request; these do no blocking work, so the event loop can run them.
 """
@@ -12,39 +14,15 @@ import functools
 import importlib
 import inspect
 import os
-from collections.abc import Callable, Iterator
+import typing
+from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.params import Depends
 
-__all__ = ["app"]
-
-_module = os.environ["BENCH_MODULE"]
-app: FastAPI = importlib.import_module(f"{_module}.main").app
-"""The project's application."""
-
-
-def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
-    """Every API route, inside included routers too.
-
-    Recent FastAPI keeps an included router as one entry that points at the
-    original router.
-    """
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        elif (included := getattr(route, "original_router", None)) is not None:
-            yield from _api_routes(included.routes)
-        elif (children := getattr(route, "routes", None)) is not None:
-            yield from _api_routes(children)
-
-
-def _dependants(dependant: Dependant) -> Iterator[Dependant]:
-    for sub in dependant.dependencies:
-        yield sub
-        yield from _dependants(sub)
+__all__ = ["app", "make_dependencies_async"]
 
 
 def _as_async(call: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,28 +33,45 @@ def _as_async(call: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def make_dependencies_async(application: FastAPI, package: str) -> list[str]:
-    """Override the package's plain-function dependencies with async ones.
+def make_dependencies_async(module: ModuleType, package: str) -> list[str]:
+    """Make the plain-function dependencies of a module's aliases async.
+
+    Parameters
+    ----------
+    module
+        Module whose ``Annotated`` aliases (``type X = Annotated[...]``)
+        declare dependencies with ``Depends``.
+    package
+        Only functions defined in this package are changed.
 
     Returns
     -------
     list of str
-        Names of the dependencies overridden.
+        Names of the dependencies changed.
     """
-    done: list[str] = []
-    for route in _api_routes(application.routes):
-        for dependant in _dependants(route.dependant):
-            call = dependant.call
+    done = []
+    for alias in vars(module).values():
+        value = getattr(alias, "__value__", alias)  # a ``type`` alias
+        if typing.get_origin(value) is not typing.Annotated:
+            continue
+        for marker in value.__metadata__:
+            call = getattr(marker, "dependency", None)
             if (
-                inspect.isfunction(call)
+                isinstance(marker, Depends)
+                and inspect.isfunction(call)
                 and not inspect.iscoroutinefunction(call)
                 and call.__module__.startswith(package)
-                and call not in application.dependency_overrides
             ):
-                application.dependency_overrides[call] = _as_async(call)
+                # Depends is a frozen dataclass; the alias holds this one.
+                object.__setattr__(marker, "dependency", _as_async(call))
                 done.append(f"{call.__module__}.{call.__qualname__}")
     return done
 
 
+_package = os.environ["BENCH_MODULE"]
 if os.environ.get("BENCH_ASYNC_DEPENDENCIES") == "1":
-    make_dependencies_async(app, _module)
+    make_dependencies_async(
+        importlib.import_module(f"{_package}.dependencies"), _package
+    )
+app: FastAPI = importlib.import_module(f"{_package}.main").app
+"""The project's application."""
