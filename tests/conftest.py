@@ -7,7 +7,6 @@ end-to-end tests reuse the default combination's installation.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
@@ -15,8 +14,9 @@ import httpx
 import pytest
 import redis
 
-from .support.processes import Service, free_port, wait_for
+from .support.processes import Service, free_port
 from .support.project import GeneratedProject, ProjectCache
+from .support.redis_server import redis_executable, wait_for_ping
 from .support.stack import RUNNING, Api, Launcher, Stack
 from .support.template import (
     Renderer,
@@ -74,13 +74,7 @@ def default_project(projects: ProjectCache) -> GeneratedProject:
 @pytest.fixture(scope="module")
 def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A private ``redis-server`` on 127.0.0.1 that keeps nothing on disk."""
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.fail(
-            "redis-server not found on PATH: install it (on Debian,"
-            " apt-get install redis-server) and run the tests again",
-            pytrace=False,
-        )
+    server = redis_executable()
     port = free_port()
     directory = tmp_path_factory.mktemp("redis")
     # No persistence: the server is private to this session.
@@ -102,24 +96,10 @@ def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         log_path=directory / "redis.log",
     )
     RUNNING.append(service)
-    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=2)
-
-    def ping() -> bool:
-        service.assert_running()
-        try:
-            return bool(client.ping())
-        except redis.ConnectionError:
-            return False
-
     try:
-        wait_for(
-            ping,
-            what="redis-server to answer PING",
-            diagnostics=service.describe,
-        )
+        wait_for_ping(service, port)
         yield port
     finally:
-        client.close()
         service.stop()
         RUNNING.remove(service)
 

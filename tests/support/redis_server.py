@@ -11,10 +11,56 @@ import redis
 from .processes import Service, free_port, wait_for
 from .stack import RUNNING
 
-__all__ = ["RedisServer"]
+__all__ = ["RedisServer", "redis_executable", "wait_for_ping"]
 
 _START_TIMEOUT = 15.0
 """Seconds ``redis-server`` may take to answer PING, reloading its AOF."""
+
+
+def redis_executable() -> str:
+    """Return the path of ``redis-server``, failing the test without it."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        pytest.fail(
+            "redis-server not found on PATH: install it (on Debian,"
+            " apt-get install redis-server) and run the tests again",
+            pytrace=False,
+        )
+    return executable
+
+
+def wait_for_ping(
+    service: Service, port: int, *, timeout: float = 30.0
+) -> None:
+    """Wait until a started server answers PING, failing if it exits.
+
+    Parameters
+    ----------
+    service
+        The ``redis-server`` process.
+    port
+        Its port on 127.0.0.1.
+    timeout
+        Seconds to wait at most.
+    """
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5)
+
+    def ping() -> bool:
+        service.assert_running()
+        try:
+            return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+
+    try:
+        wait_for(
+            ping,
+            what=f"{service.name} to answer PING",
+            timeout=timeout,
+            diagnostics=service.describe,
+        )
+    finally:
+        client.close()
 
 
 class RedisServer:
@@ -32,14 +78,7 @@ class RedisServer:
     """
 
     def __init__(self, directory: Path) -> None:
-        executable = shutil.which("redis-server")
-        if executable is None:
-            pytest.fail(
-                "redis-server not found on PATH: install it (on Debian,"
-                " apt-get install redis-server) and run the tests again",
-                pytrace=False,
-            )
-        self.executable = executable
+        self.executable = redis_executable()
         self.directory = directory
         self.port = free_port()
         self.starts = 0
@@ -79,24 +118,7 @@ class RedisServer:
         )
         self._service = service
         RUNNING.append(service)
-        client = self.client()
-
-        def ping() -> bool:
-            service.assert_running()
-            try:
-                return bool(client.ping())
-            except redis.ConnectionError:
-                return False
-
-        try:
-            wait_for(
-                ping,
-                what="redis-server to answer PING",
-                timeout=_START_TIMEOUT,
-                diagnostics=service.describe,
-            )
-        finally:
-            client.close()
+        wait_for_ping(service, self.port, timeout=_START_TIMEOUT)
 
     def kill(self) -> None:
         """Kill the server by its pid with SIGKILL, as a crash would."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
 import redis
 
 from .processes import Service, free_port, wait_for
+from .redis_server import redis_executable, wait_for_ping
 from .stack import RUNNING
 
 __all__ = ["MASTER_NAME", "SentinelGroup"]
@@ -41,14 +40,7 @@ class SentinelGroup:
     """
 
     def __init__(self, directory: Path) -> None:
-        executable = shutil.which("redis-server")
-        if executable is None:
-            pytest.fail(
-                "redis-server not found on PATH: install it (on Debian,"
-                " apt-get install redis-server) and run the tests again",
-                pytrace=False,
-            )
-        self.executable = executable
+        self.executable = redis_executable()
         self.directory = directory
         self.master_port = free_port()
         self.replica_port = free_port()
@@ -145,15 +137,7 @@ class SentinelGroup:
         command += ["--bind", "127.0.0.1", "--dir", str(data)]
         command += ["--save", "", "--appendonly", "no", *extra]
         service = self._run(name, command)
-        client = self.client(port)
-        try:
-            wait_for(
-                lambda: self._pings(service, client),
-                what=f"{name} to answer PING",
-                diagnostics=service.describe,
-            )
-        finally:
-            client.close()
+        wait_for_ping(service, port)
         return service
 
     def _sentinel(self, n: int, port: int) -> Service:
@@ -185,13 +169,6 @@ class SentinelGroup:
         self._services.append(service)
         RUNNING.append(service)
         return service
-
-    def _pings(self, service: Service, client: redis.Redis) -> bool:
-        service.assert_running()
-        try:
-            return bool(client.ping())
-        except redis.ConnectionError:
-            return False
 
     def _info(self, port: int) -> dict[str, str]:
         client = self.client(port)
