@@ -24,6 +24,9 @@ BENCH_TIMEOUT = 900
 WORKER_SCENARIOS = ("S1", "S2", "S4")
 """Scenarios run once per worker variant; S5 is read from S1 and S4."""
 
+S7_KINDS = ("noop", "cpu")
+"""Jobs S7 drains with each number of worker processes (issue 6)."""
+
 COMPARATORS = {
     "workers": {"arq-defaults", "arq-same", "template", "streaq"},
     "apis": {"minimal-api", "template-api"},
@@ -73,6 +76,9 @@ def test_every_scenario_ran_for_every_variant(raw: dict[str, Any]) -> None:
     wanted = {("S6", "redis")}
     wanted |= {(s, k) for s in WORKER_SCENARIOS for k in keys(raw, "workers")}
     wanted |= {("S3", k) for k in keys(raw, "apis")}
+    processes = raw["meta"]["plan"]["s7_processes"]
+    assert len(processes) > 1, processes
+    wanted |= {("S7", f"{kind}-{n}p") for kind in S7_KINDS for n in processes}
     assert wanted <= ran, sorted(wanted - ran)
     assert all(r["ok"] for r in raw["runs"]), [
         r for r in raw["runs"] if not r["ok"]
@@ -83,7 +89,7 @@ def test_table_shows_every_scenario_variant_and_goal(
     results: Path, raw: dict[str, Any]
 ) -> None:
     table = (results / "latest.md").read_text(encoding="utf-8")
-    for scenario in ("S1", "S2", "S3", "S4", "S5", "S6"):
+    for scenario in ("S1", "S2", "S3", "S4", "S5", "S6", "S7"):
         assert f"### {scenario}:" in table
     for variant in [*raw["workers"], *raw["apis"]]:
         assert f"| {variant['label']} |" in table

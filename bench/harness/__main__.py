@@ -28,7 +28,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from .plan import DEFAULTS, FULL, QUICK, RECOMMENDED, Plan, Profile
+from .plan import CANDIDATE, DEFAULTS, FULL, QUICK, Plan, Profile
 from .project import BENCH_DIR, Project, template_source
 from .redis_server import RedisServer
 from .report import write_reports
@@ -37,13 +37,22 @@ from .variants import (
     ApiVariant,
     WorkerVariant,
     api_variants,
+    scale_out_workers,
     worker_variants,
 )
 
 __all__ = ["main"]
 
-SCENARIOS = ("S1", "S2", "S3", "S4", "S6")
+SCENARIOS = ("S1", "S2", "S3", "S4", "S6", "S7")
 """Scenarios that have runs of their own; S5 is read from S1 and S4."""
+
+S7_TASKS = {"noop": "bench_noop", "cpu": "bench_cpu"}
+"""S7's kinds of job, by the prefix of its variant keys."""
+
+
+def s7_key(kind: str, processes: int) -> str:
+    """Variant key of an S7 run: ``noop-2p`` is no-op jobs, 2 processes."""
+    return f"{kind}-{processes}p"
 
 
 def _rotate[T](items: Sequence[T], by: int) -> list[T]:
@@ -80,8 +89,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--candidate",
         type=json.loads,
-        help="JSON object replacing fields of the recommended profile, to"
-        ' try other settings: \'{"worker_overrides": {"poll_delay": 0.02}}\'',
+        help="JSON object of `harness.plan.Profile` fields: runs the template"
+        " with these settings too, as the candidate profile, e.g."
+        ' \'{"worker_overrides": {"poll_delay": 0.02}}\'',
     )
     parser.add_argument(
         "--ref",
@@ -170,6 +180,12 @@ class Bench:
         )
 
 
+def _drain(
+    runner: Runner, workers: list[WorkerVariant], task: str, count: int
+) -> dict[str, Any]:
+    return asyncio.run(runner.drain(workers, task, count))
+
+
 type Measurement = tuple[str, str, Callable[[], dict[str, Any]]]
 """A scenario, a variant key and the call that measures it."""
 
@@ -178,7 +194,9 @@ def _repetition(
     runner: Runner,
     plan: Plan,
     rep: int,
-    variants: tuple[list[WorkerVariant], list[ApiVariant]],
+    variants: tuple[
+        list[WorkerVariant], list[ApiVariant], list[WorkerVariant]
+    ],
     only: set[str],
 ) -> list[Measurement]:
     """The measurements of one repetition, in the order they run.
@@ -186,15 +204,11 @@ def _repetition(
     Scenario by scenario, each scenario's variants back to back, in an
     order rotated by the repetition so that no variant always goes first.
     """
-    workers, apis = variants
+    workers, apis, crew = variants
     plan_s4 = (plan.s4_samples, plan.s4_gap, plan.idle_seconds)
     worker_scenarios: dict[str, Callable[[WorkerVariant], dict[str, Any]]] = {
-        "S1": lambda w: asyncio.run(
-            runner.drain(w, "bench_noop", plan.s1_jobs)
-        ),
-        "S2": lambda w: asyncio.run(
-            runner.drain(w, "bench_sleep", plan.s2_jobs)
-        ),
+        "S1": lambda w: _drain(runner, [w], "bench_noop", plan.s1_jobs),
+        "S2": lambda w: _drain(runner, [w], "bench_sleep", plan.s2_jobs),
         "S4": lambda w: asyncio.run(runner.latency(w, *plan_s4, seed=rep)),
     }
     found: list[Measurement] = []
@@ -214,7 +228,40 @@ def _repetition(
             ("S3", a.key, partial(runner.http, a, *s3))
             for a in _rotate(apis, rep)
         ]
+    if "S7" in only:
+        counts = {"noop": plan.s7_jobs, "cpu": plan.s7_cpu_jobs}
+        for kind, task in S7_TASKS.items():
+            found += [
+                (
+                    "S7",
+                    s7_key(kind, n),
+                    partial(_drain, runner, crew[:n], task, counts[kind]),
+                )
+                for n in _rotate(plan.s7_processes, rep)
+            ]
     return found
+
+
+def _variants(  # noqa: PLR0913 - what decides the variants
+    project: Project,
+    redis_url: str,
+    profiles: list[Profile],
+    *,
+    keys: str | None,
+    plan: Plan,
+    only: set[str],
+) -> tuple[list[WorkerVariant], list[ApiVariant], list[WorkerVariant]]:
+    """Worker and API variants (those in ``keys``, if given), and S7's."""
+    workers = worker_variants(project, redis_url, profiles)
+    apis = api_variants(project, redis_url, profiles)
+    if keys:
+        keep = set(keys.split(","))
+        workers = [v for v in workers if v.key in keep]
+        apis = [v for v in apis if v.key in keep]
+    crew = []
+    if "S7" in only:
+        crew = scale_out_workers(project, redis_url, max(plan.s7_processes))
+    return workers, apis, crew
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,10 +272,9 @@ def main(argv: list[str] | None = None) -> int:
         plan = dataclasses.replace(plan, reps=args.reps)
     out = args.out or BENCH_DIR / "results" / ("quick" if args.quick else "")
     only = set(args.only.upper().split(","))
-    recommended: Profile = RECOMMENDED
+    profiles: list[Profile] = [DEFAULTS]
     if args.candidate:
-        recommended = dataclasses.replace(RECOMMENDED, **args.candidate)
-    profiles = [DEFAULTS, recommended]
+        profiles.append(dataclasses.replace(CANDIDATE, **args.candidate))
 
     began = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="fastapi-arq-bench-"))
@@ -245,12 +291,14 @@ def main(argv: list[str] | None = None) -> int:
         logs = work / "logs"
         logs.mkdir()
         runner = Runner(project, redis_server, logs)
-        workers = worker_variants(project, redis_server.url, profiles)
-        apis = api_variants(project, redis_server.url, profiles)
-        if args.variants:
-            keep = set(args.variants.split(","))
-            workers = [v for v in workers if v.key in keep]
-            apis = [v for v in apis if v.key in keep]
+        workers, apis, crew = _variants(
+            project,
+            redis_server.url,
+            profiles,
+            keys=args.variants,
+            plan=plan,
+            only=only,
+        )
         print(
             f"bench: {plan.name} plan, {plan.reps} repetition(s), setup took"
             f" {time.monotonic() - began:.0f} s",
@@ -259,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(runner, plan)
         for rep in range(plan.reps):
             measurements = _repetition(
-                runner, plan, rep, (workers, apis), only
+                runner, plan, rep, (workers, apis, crew), only
             )
             for order, (scenario, key, measure) in enumerate(measurements):
                 bench.record(scenario, key, rep, order, measure)

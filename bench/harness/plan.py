@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FULL", "QUICK", "RECOMMENDED", "Plan", "Profile"]
+__all__ = ["CANDIDATE", "DEFAULTS", "FULL", "QUICK", "Plan", "Profile"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,15 @@ class Plan:
     s6_requests: int
     """Requests per ``redis-benchmark`` test (S6)."""
 
+    s7_processes: tuple[int, ...]
+    """Numbers of worker processes that share one queue (S7)."""
+
+    s7_jobs: int
+    """No-op jobs the processes of one S7 run drain together."""
+
+    s7_cpu_jobs: int
+    """Jobs that each use 5 ms of CPU, drained by one S7 run's processes."""
+
 
 FULL = Plan(
     name="full",
@@ -57,6 +66,9 @@ FULL = Plan(
     s4_gap=(0.01, 0.05),
     idle_seconds=3.0,
     s6_requests=100_000,
+    s7_processes=(1, 2, 3, 4),
+    s7_jobs=10_000,
+    s7_cpu_jobs=2_000,
 )
 """The run behind the README's figures."""
 
@@ -72,6 +84,9 @@ QUICK = Plan(
     s4_gap=(0.005, 0.02),
     idle_seconds=0.5,
     s6_requests=10_000,
+    s7_processes=(1, 2),
+    s7_jobs=400,
+    s7_cpu_jobs=200,
 )
 """A smoke test of the harness (CI): every scenario and variant, tiny."""
 
@@ -124,19 +139,13 @@ class Profile:
 DEFAULTS = Profile(key="", label="defaults")
 """The generated project exactly as rendered."""
 
-RECOMMENDED = Profile(
-    key="rec",
-    label="recommended",
-    worker_settings={"WORKER_MAX_JOBS": "50"},
-    worker_overrides={"poll_delay": 0.03},
-    event_loop="uvloop",
-    arq_log_level="WARNING",
-    api_settings={"LOG_LEVEL": "WARNING"},
-    api_async_dependencies=True,
-)
-"""The defaults this benchmark recommends for the generated project.
+CANDIDATE = Profile(key="cand", label="candidate")
+"""What ``--candidate JSON`` fills in: settings to compare with the defaults.
 
-Chosen from sweeps of the template's worker with this harness (one
+The generated project's worker defaults (``WORKER_MAX_JOBS`` 50,
+``WORKER_POLL_DELAY`` 30 ms, uvloop, no per-job INFO lines) and its
+``async def`` service dependency were chosen with this harness, as a
+candidate profile measured against the defaults of the time (one
 repetition each; 5,000 no-op jobs, 2,000 10 ms jobs, 80 start latencies):
 
 - ``poll_delay``: 0.1 s gave p50/p99 start latency 56/100 ms, 0.05 s
@@ -144,11 +153,13 @@ repetition each; 5,000 no-op jobs, 2,000 10 ms jobs, 80 start latencies):
   worker sends 5 Redis commands per poll (165/s at 0.03 s) and used 2 % of
   a core at 0.03 s, 5.5 % at 0.01 s, 16.5 % at 0.002 s. 0.03 s is the
   largest that keeps p99 under 60 ms with margin.
-- ``max_jobs`` (``WORKER_MAX_JOBS``), at 0.03 s: 10 drained 10 ms jobs at
-  333/s, 20 at 1,004/s, 50 at 1,576/s, 100 at 1,385/s (CPU-bound).
+- ``max_jobs``, at 0.03 s: 10 drained 10 ms jobs at 333/s, 20 at 1,004/s,
+  50 at 1,576/s, 100 at 1,385/s (CPU-bound).
 - uvloop and arq's per-job INFO lines off each took worker CPU per no-op
   job from about 0.66 to 0.56 ms.
 - The API: an ``async def`` job-service dependency (FastAPI runs a plain
-  ``def`` one in its thread pool on every request) and no per-request
-  access log (approximated by ``LOG_LEVEL=WARNING``).
+  ``def`` one in its thread pool on every request).
+
+The full run that compared them with the defaults before them (template at
+6871ba4) is ``bench/results/latest.md`` as of commit a3fb6d3.
 """

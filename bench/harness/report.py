@@ -122,6 +122,14 @@ class Runs:
         return Summary.of(values)
 
 
+def _count_list(counts: list[int]) -> str:
+    """``[1, 2, 3]`` as ``1, 2 and 3``."""
+    words = [str(n) for n in counts]
+    return " and ".join(
+        [", ".join(words[:-1]), words[-1]] if words[:-1] else words
+    )
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = [
         "| " + " | ".join(header) + " |",
@@ -283,6 +291,49 @@ def _api_table(runs: Runs, apis: list[ApiVariant]) -> str:
     )
 
 
+def _scale_out_table(runs: Runs, processes: list[int]) -> str:
+    """S7: throughput and cost by number of worker processes."""
+    if not any(run["scenario"] == "S7" for run in runs.runs):
+        return ""
+    rows = []
+    for n in processes:
+        row = [str(n)]
+        for kind in ("noop", "cpu"):
+            key = f"{kind}-{n}p"
+            row += [
+                _cell(runs.summary("S7", key, "jobs_per_s")),
+                _ratio_cell(runs.ratio("S7", "jobs_per_s", key, f"{kind}-1p")),
+            ]
+        row += [
+            _cell(runs.summary("S7", f"noop-{n}p", "worker_cpu_ms_per_job")),
+            _cell(
+                Summary.of(
+                    v / 100 if v else None
+                    for v in runs.values("S7", f"noop-{n}p", "worker_cpu_pct")
+                )
+            ),
+            _cell(runs.summary("S7", f"noop-{n}p", "redis_cpu_ms_per_job")),
+        ]
+        rows.append(row)
+    return (
+        "### S7: several worker processes on one queue (template defaults)"
+        "\n\n"
+        + _table(
+            [
+                "worker processes",
+                "no-op jobs/s",
+                "speed-up",
+                "5 ms CPU jobs/s",
+                "speed-up",
+                "workers' CPU ms/no-op job",
+                "cores busy in workers (no-op)",
+                "Redis CPU ms/no-op job",
+            ],
+            rows,
+        )
+    )
+
+
 def _redis_table(runs: Runs) -> str:
     rows = [
         [label, _cell(runs.summary("S6", "redis", metric))]
@@ -338,7 +389,7 @@ def goals(
     Parameters
     ----------
     suffix
-        ``""`` for the defaults, ``"+rec"`` for the recommended profile.
+        ``""`` for the defaults, ``"+cand"`` for a candidate profile.
     """
     template, twin = f"template{suffix}", f"arq-same{suffix}"
     api = f"template-api{suffix}"
@@ -467,7 +518,9 @@ def markdown(
         f" repetition(s); S1 {plan['s1_jobs']:,} jobs, S2 {plan['s2_jobs']:,}"
         f" jobs, S3 {plan['s3_requests']:,} requests over"
         f" {plan['s3_concurrency']} connections, S4 {plan['s4_samples']}"
-        f" jobs; on {machine['cpus']} CPUs, load average {load}; took"
+        f" jobs, S7 {plan['s7_jobs']:,} no-op and {plan['s7_cpu_jobs']:,}"
+        f" 5 ms CPU jobs over {_count_list(plan['s7_processes'])} worker"
+        f" processes; on {machine['cpus']} CPUs, load average {load}; took"
         f" {meta['seconds']:.0f} s. {versions}. Each cell is the median over"
         " repetitions with the range in brackets; ratios are medians of"
         " per-repetition ratios."
@@ -484,16 +537,61 @@ def markdown(
         goal_text,
         *_worker_tables(runs, workers),
         _api_table(runs, apis),
+        _scale_out_table(runs, plan["s7_processes"]),
         _redis_table(runs),
     ]
     return "\n\n".join(s for s in sections if s) + "\n", goal_raw
 
 
-def chart(
+def _scale_out_panels(
+    axes: tuple[Any, Any], runs: Runs, processes: list[int], cpus: int
+) -> None:
+    """S7: jobs/s and speed-up against the number of worker processes."""
+    throughput, speed_up = axes
+    for kind, label, color in (
+        ("noop", "no-op jobs", "tab:blue"),
+        ("cpu", "jobs using 5 ms of CPU", "tab:orange"),
+    ):
+        for ax, summaries in (
+            (throughput, [runs.summary("S7", f"{kind}-{n}p", "jobs_per_s")
+                          for n in processes]),
+            (speed_up, [runs.ratio("S7", "jobs_per_s", f"{kind}-{n}p",
+                                   f"{kind}-1p") for n in processes]),
+        ):  # fmt: skip
+            shown = [(n, s) for n, s in zip(processes, summaries, strict=True)
+                     if s is not None]  # fmt: skip
+            if not shown:
+                continue
+            ax.errorbar(
+                [n for n, _ in shown],
+                [s.median for _, s in shown],
+                yerr=[[s.median - s.low for _, s in shown],
+                      [s.high - s.median for _, s in shown]],
+                marker="o", capsize=3, color=color, label=label,
+            )  # fmt: skip
+    speed_up.plot(
+        [1, cpus], [1, cpus], linestyle=":", color="gray",
+        label=f"linear up to {cpus} cores",
+    )  # fmt: skip
+    for ax, title in (
+        (throughput, "S7 worker processes on one queue (jobs/s)"),
+        (speed_up, "S7 speed-up over one process"),
+    ):
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks(processes)
+        ax.set_xlabel("worker processes", fontsize=8)
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize=8)
+
+
+def chart(  # noqa: PLR0913 - every input of the figure
     path: Path,
     workers: list[WorkerVariant],
     apis: list[ApiVariant],
     runs: Runs,
+    *,
+    processes: list[int],
+    cpus: int,
 ) -> None:
     """Draw the main figures, median bars with min-max whiskers."""
     import matplotlib as mpl  # noqa: PLC0415 - slow import, used once
@@ -520,9 +618,10 @@ def chart(
          [("S1", w.key, "worker_cpu_ms_per_job", "") for w in workers],
          ("", "")),
     ]  # fmt: skip
-    fig, axes = plt.subplots(3, 2, figsize=(13, 12), layout="constrained")
+    fig, axes = plt.subplots(4, 2, figsize=(13, 16), layout="constrained")
+    _scale_out_panels((axes[3][0], axes[3][1]), runs, processes, cpus)
     for ax, (title, labels, series, legend) in zip(
-        axes.flat, panels, strict=True
+        axes.flat[:6], panels, strict=True
     ):
         ys = range(len(labels))
         for offset, index, color, name in (
@@ -590,7 +689,14 @@ def write_reports(
     runs = Runs(runs_list)
     text, goal_raw = markdown(meta, workers, apis, runs)
     (out / "latest.md").write_text(text, encoding="utf-8")
-    chart(out / "latest.png", workers, apis, runs)
+    chart(
+        out / "latest.png",
+        workers,
+        apis,
+        runs,
+        processes=meta["plan"]["s7_processes"],
+        cpus=meta["machine"]["cpus"],
+    )
     raw = {
         "meta": meta,
         "workers": [

@@ -1,6 +1,7 @@
 """One run of one scenario with one variant.
 
-S1-S4 and S6 have runs of their own; S5 is read from the S1 and S4 runs.
+S1-S4, S6 and S7 have runs of their own; S5 is read from the S1 and S4
+runs.
 Every run starts from a flushed Redis and fresh processes and returns a
 flat dict of figures for the report.
 """
@@ -105,31 +106,40 @@ class Runner:
         key = variant.probe.get("settings", {}).get("health_check_key")
         return bool(client.exists(key or f"{variant.queue_name}:health-check"))
 
-    def start_worker(self, variant: WorkerVariant) -> Proc:
-        """Start a worker; return once it polls its queue."""
-        proc = Proc(
-            variant.key,
-            variant.command,
-            env=variant.env,
-            log_path=self._log_path(variant.key),
-            cwd=BENCH_DIR,
-        )
-
-        def ready() -> bool:
-            proc.check_running()
-            return self._worker_ready(variant)
-
+    def start_workers(self, variants: list[WorkerVariant]) -> list[Proc]:
+        """Start workers together; return once every one polls its queue."""
+        procs: list[Proc] = []
         try:
-            wait_for(
-                ready,
-                what=f"{variant.key} to start polling",
-                timeout=READY_TIMEOUT,
-                diagnostics=proc.describe,
-            )
+            # One at a time: if one fails to start, the others are stopped.
+            for variant in variants:
+                procs.append(  # noqa: PERF401
+                    Proc(
+                        variant.key,
+                        variant.command,
+                        env=variant.env,
+                        log_path=self._log_path(variant.key),
+                        cwd=BENCH_DIR,
+                    )
+                )
+            for proc, variant in zip(procs, variants, strict=True):
+
+                def ready(
+                    proc: Proc = proc, variant: WorkerVariant = variant
+                ) -> bool:
+                    proc.check_running()
+                    return self._worker_ready(variant)
+
+                wait_for(
+                    ready,
+                    what=f"{variant.key} to start polling",
+                    timeout=READY_TIMEOUT,
+                    diagnostics=proc.describe,
+                )
         except BaseException:
-            proc.stop()
+            for proc in procs:
+                proc.stop()
             raise
-        return proc
+        return procs
 
     def start_api(self, variant: ApiVariant) -> tuple[Proc, int]:
         """Start uvicorn as the project's image does; return once / answers."""
@@ -188,7 +198,7 @@ class Runner:
         return self._fill_costs[key]
 
     async def _wait_drained(
-        self, jobs: Jobs, proc: Proc, count: int
+        self, jobs: Jobs, procs: list[Proc], count: int
     ) -> tuple[int, bool]:
         """Poll until the queue is empty; return (polls, drained)."""
         deadline = time.monotonic() + _drain_timeout(count)
@@ -198,41 +208,49 @@ class Runner:
             polls += 1
             if await jobs.remaining() == 0:
                 return polls, True
-            proc.check_running()
+            for proc in procs:
+                proc.check_running()
         return polls, False
 
     async def drain(
-        self, variant: WorkerVariant, task: str, count: int
+        self, variants: list[WorkerVariant], task: str, count: int
     ) -> dict[str, Any]:
-        """S1 or S2: one worker drains ``count`` jobs queued in one burst.
+        """S1, S2 or S7: workers on one queue drain ``count`` jobs together.
 
-        The worker is started on an empty queue and waited for; the jobs
+        The workers are started on an empty queue and waited for; the jobs
         are written in one pipeline; the harness then checks every 25 ms
         whether the queue is empty. Throughput is ``count`` over the time
         from the first job's start to the last job's finish, as the queue
-        recorded them; CPU, Redis commands and round trips are counted
-        from just before the fill to the moment the queue is empty, less
-        the fill and the checks.
+        recorded them; CPU (summed over the workers), Redis commands and
+        round trips are counted from just before the fill to the moment
+        the queue is empty, less the fill and the checks.
         """
-        fill_cost = await self._fill_cost(variant, task, count)
+        fill_cost = await self._fill_cost(variants[0], task, count)
         self.redis.flush()
-        proc = self.start_worker(variant)
+        procs = self.start_workers(variants)
         try:
             await asyncio.sleep(SETTLE_SECONDS)
-            idle_memory = process_memory(proc.pid)
-            async with self._jobs(variant) as jobs:
-                log_offset = proc.log_size()
-                cpu_before = process_cpu(proc.pid)
+            idle_memory = [process_memory(p.pid) for p in procs]
+            async with self._jobs(variants[0]) as jobs:
+                log_offsets = [p.log_size() for p in procs]
+                cpu_before = [process_cpu(p.pid) for p in procs]
                 before = self.redis.counters()
                 await jobs.fill(task, count)
-                polls, drained = await self._wait_drained(jobs, proc, count)
+                polls, drained = await self._wait_drained(jobs, procs, count)
                 after = self.redis.counters()
-                cpu = process_cpu(proc.pid) - cpu_before
-                memory = process_memory(proc.pid)
-                log_lines = proc.log_lines_since(log_offset)
+                cpus = [
+                    process_cpu(p.pid) - b
+                    for p, b in zip(procs, cpu_before, strict=True)
+                ]
+                memory = [process_memory(p.pid) for p in procs]
+                log_lines = sum(
+                    p.log_lines_since(offset)
+                    for p, offset in zip(procs, log_offsets, strict=True)
+                )
                 records = await jobs.records()
         finally:
-            proc.stop()
+            for proc in procs:
+                proc.stop()
         own = Counter(fill_cost.commands)
         own[jobs.poll_command] += polls
         delta = (after - before).minus(own, fill_cost.reads + polls + 1)
@@ -243,21 +261,24 @@ class Runner:
             if done
             else float("nan")
         )
+        cpu_seconds = sum(cpu.seconds for cpu in cpus)
+        wall = max(cpu.at for cpu in cpus)
         return {
             "ok": drained and failed == 0,
+            "processes": len(procs),
             "jobs": count,
             "failed": failed,
             "jobs_per_s": count / span if span > 0 else None,
             "span_s": span,
-            "wall_s": cpu.at,
-            "worker_cpu_ms_per_job": cpu.seconds * 1000 / count,
-            "worker_cpu_pct": 100 * cpu.seconds / cpu.at,
+            "wall_s": wall,
+            "worker_cpu_ms_per_job": cpu_seconds * 1000 / count,
+            "worker_cpu_pct": 100 * cpu_seconds / wall,
             "redis_cpu_ms_per_job": delta.cpu.seconds * 1000 / count,
             "redis_commands_per_job": delta.total_commands / count,
             "round_trips_per_job": delta.reads / count,
             "log_lines_per_job": log_lines / count,
-            "rss_idle_mib": idle_memory["rss_mib"],
-            "rss_peak_mib": memory["hwm_mib"],
+            "rss_idle_mib": sum(m["rss_mib"] for m in idle_memory),
+            "rss_peak_mib": sum(m["hwm_mib"] for m in memory),
             "commands": {
                 name: calls / count
                 for name, calls in delta.commands.most_common()
@@ -284,7 +305,7 @@ class Runner:
         """
         self.redis.flush()
         rng = random.Random(seed)  # noqa: S311 - spacing, not secrets
-        proc = self.start_worker(variant)
+        [proc] = self.start_workers([variant])
         try:
             await asyncio.sleep(SETTLE_SECONDS)
             cpu_before = process_cpu(proc.pid)
@@ -297,7 +318,7 @@ class Runner:
                 for _ in range(samples):
                     await asyncio.sleep(rng.uniform(*gap))
                     await jobs.enqueue("bench_stamp")
-                _, drained = await self._wait_drained(jobs, proc, samples)
+                _, drained = await self._wait_drained(jobs, [proc], samples)
                 records = await jobs.records()
         finally:
             proc.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import sys
@@ -15,6 +16,7 @@ __all__ = [
     "ApiVariant",
     "WorkerVariant",
     "api_variants",
+    "scale_out_workers",
     "worker_variants",
 ]
 
@@ -91,6 +93,64 @@ def _base_env(project: Project, redis_url: str) -> dict[str, str]:
     )
 
 
+def _template_worker(  # noqa: PLR0913 - one variant, spelled out
+    project: Project,
+    base: dict[str, str],
+    profile: Profile,
+    *,
+    key: str,
+    label: str,
+    settings: dict[str, str] | None = None,
+) -> WorkerVariant:
+    """The project's worker with one profile, and project ``settings``.
+
+    Its settings are probed from the project as the environment configures
+    it.
+    """
+    env = {
+        **base,
+        **project.settings_env(
+            {**profile.worker_settings, **(settings or {})}
+        ),
+        **profile.worker_env(),
+        "BENCH_OVERRIDES": json.dumps(profile.worker_overrides),
+    }
+    target = "targets.template_worker.WorkerSettings"
+    probe = project.probe(target, env)
+    return WorkerVariant(
+        key=key,
+        label=label,
+        system="arq",
+        command=[project.bin("arq"), target],
+        env=env,
+        queue_name=probe["settings"].get("queue_name", "arq:queue"),
+        concurrency=probe["settings"].get("max_jobs", ARQ_DEFAULT_MAX_JOBS),
+        probe=probe,
+    )
+
+
+def scale_out_workers(
+    project: Project, redis_url: str, count: int
+) -> list[WorkerVariant]:
+    """``count`` workers of the project with its defaults, on one queue (S7).
+
+    Each has its own ``WORKER_NAME``, so its own health-check key: the
+    harness knows when each one polls.
+    """
+    base = _base_env(project, redis_url)
+    return [
+        _template_worker(
+            project,
+            base,
+            DEFAULTS,
+            key=f"template-{n}",
+            label=f"template worker {n}",
+            settings={"WORKER_NAME": f"bench-{n}"},
+        )
+        for n in range(1, count + 1)
+    ]
+
+
 def worker_variants(
     project: Project, redis_url: str, profiles: list[Profile]
 ) -> list[WorkerVariant]:
@@ -124,40 +184,23 @@ def worker_variants(
     for profile in profiles:
         suffix = f"+{profile.key}" if profile.key else ""
         label = "" if profile is DEFAULTS else f", {profile.label}"
-        env = {
-            **base,
-            **project.settings_env(profile.worker_settings),
-            **profile.worker_env(),
-            "BENCH_OVERRIDES": json.dumps(profile.worker_overrides),
-        }
-        target = "targets.template_worker.WorkerSettings"
-        probe = project.probe(target, env)
-        queue_name = probe["settings"].get("queue_name", "arq:queue")
-        max_jobs = probe["settings"].get("max_jobs", ARQ_DEFAULT_MAX_JOBS)
+        template = _template_worker(
+            project,
+            base,
+            profile,
+            key=f"template{suffix}",
+            label=f"template{label}",
+        )
         variants.append(
-            WorkerVariant(
+            dataclasses.replace(
+                template,
                 key=f"arq-same{suffix}",
                 label=f"raw arq, template's settings{label}",
-                system="arq",
                 command=[arq, "targets.arq_same.WorkerSettings"],
-                env={**base, "BENCH_ARQ_SETTINGS": json.dumps(probe)},
-                queue_name=queue_name,
-                concurrency=max_jobs,
-                probe=probe,
+                env={**base, "BENCH_ARQ_SETTINGS": json.dumps(template.probe)},
             )
         )
-        variants.append(
-            WorkerVariant(
-                key=f"template{suffix}",
-                label=f"template{label}",
-                system="arq",
-                command=[arq, target],
-                env=env,
-                queue_name=queue_name,
-                concurrency=max_jobs,
-                probe=probe,
-            )
-        )
+        variants.append(template)
     variants.append(
         WorkerVariant(
             key="streaq",

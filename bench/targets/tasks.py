@@ -9,10 +9,21 @@ import asyncio
 import time
 from typing import Any
 
-__all__ = ["ARQ_TASKS", "SLEEP_SECONDS", "bench_noop", "bench_sleep"]
+__all__ = [
+    "ARQ_TASKS",
+    "CPU_SECONDS",
+    "SLEEP_SECONDS",
+    "bench_cpu",
+    "bench_noop",
+    "bench_sleep",
+    "bench_stamp",
+]
 
 SLEEP_SECONDS = 0.010
 """How long a `bench_sleep` job waits (S2)."""
+
+CPU_SECONDS = 0.005
+"""CPU time a `bench_cpu` job uses (S7)."""
 
 
 async def bench_noop(_ctx: dict[Any, Any]) -> None:
@@ -24,10 +35,25 @@ async def bench_sleep(_ctx: dict[Any, Any]) -> None:
     await asyncio.sleep(SLEEP_SECONDS)
 
 
+async def bench_cpu(_ctx: dict[Any, Any]) -> int:
+    """Use 5 ms of CPU without yielding, as CPU-bound job code does (S7).
+
+    The work is measured in the thread's own CPU time, so each job costs
+    the same however many processes share the cores; it returns how many
+    rounds that took.
+    """
+    rounds = 0
+    end = time.thread_time() + CPU_SECONDS
+    while time.thread_time() < end:
+        sum(range(1_000))
+        rounds += 1
+    return rounds
+
+
 async def bench_stamp(_ctx: dict[Any, Any]) -> float:
     """Return the wall-clock time at which the job started (S4)."""
     return time.time()
 
 
-ARQ_TASKS = (bench_noop, bench_sleep, bench_stamp)
+ARQ_TASKS = (bench_noop, bench_sleep, bench_stamp, bench_cpu)
 """Coroutines every arq worker of the benchmark registers, by name."""
