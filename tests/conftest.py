@@ -19,8 +19,10 @@ from .support.project import GeneratedProject, ProjectCache
 from .support.redis_server import redis_executable, wait_for_ping
 from .support.stack import RUNNING, Api, Launcher, Stack
 from .support.template import (
+    Combination,
     Renderer,
     default_combination,
+    option_combinations,
     write_cookiecutter_config,
 )
 
@@ -54,6 +56,25 @@ def renderer(
 ) -> Renderer:
     """Renders of the template, shared by the whole session."""
     return Renderer(tmp_path_factory.mktemp("renders"), cookiecutter_config)
+
+
+@pytest.fixture(params=option_combinations(), ids=lambda c: c.id)
+def combination(request: pytest.FixtureRequest) -> Combination:
+    """One combination of answers to the choice questions.
+
+    A module that checks more answers overrides this fixture.
+    """
+    combination: Combination = request.param
+    return combination
+
+
+@pytest.fixture
+def project(renderer: Renderer, combination: Combination) -> Path:
+    """The project rendered with `combination` (shared; do not change).
+
+    Modules that install the project override this fixture.
+    """
+    return renderer.render(combination.context)
 
 
 @pytest.fixture(scope="session")

@@ -45,7 +45,6 @@ from .support.project import GeneratedProject
 from .support.stack import Launcher, Stack
 from .support.template import (
     Combination,
-    Renderer,
     extra_combinations,
     option_combinations,
 )
@@ -85,12 +84,6 @@ def combination(request: pytest.FixtureRequest) -> Combination:
     """One combination of answers, plus the longest allowed name."""
     combination: Combination = request.param
     return combination
-
-
-@pytest.fixture
-def project(renderer: Renderer, combination: Combination) -> Path:
-    """The project rendered with a combination (shared; do not change)."""
-    return renderer.render(combination.context)
 
 
 # Reading the rendered resources.

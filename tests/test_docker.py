@@ -17,29 +17,14 @@ import yaml
 
 from .support.commands import run
 from .support.dockerfile import final_stage, read_instructions
-from .support.template import Combination, Renderer, option_combinations
+from .support.template import Combination
 from .support.tools import find_compose
-
-COMBINATIONS = option_combinations()
 
 IMAGES = {
     "Dockerfile": "{module}.main:app",
     "Dockerfile.worker": "{module}.worker.main.WorkerSettings",
 }
 """Each Dockerfile and what its image's command must run."""
-
-
-@pytest.fixture(params=COMBINATIONS, ids=lambda c: c.id)
-def combination(request: pytest.FixtureRequest) -> Combination:
-    """One combination of answers to the choice questions."""
-    combination: Combination = request.param
-    return combination
-
-
-@pytest.fixture
-def project(renderer: Renderer, combination: Combination) -> Path:
-    """The project rendered with a combination (shared; do not change)."""
-    return renderer.render(combination.context)
 
 
 def hadolint() -> str:

@@ -84,19 +84,6 @@ def optional_paths(
     return table
 
 
-@pytest.fixture(params=COMBINATIONS, ids=lambda c: c.id)
-def combination(request: pytest.FixtureRequest) -> Combination:
-    """One combination of answers to the choice questions."""
-    combination: Combination = request.param
-    return combination
-
-
-@pytest.fixture
-def project(renderer: Renderer, combination: Combination) -> Path:
-    """The project rendered with a combination (shared; do not change)."""
-    return renderer.render(combination.context)
-
-
 def test_combinations_come_from_cookiecutter_json() -> None:
     options = choice_options()
     assert "python_version" in options

@@ -152,18 +152,8 @@ def find_uv() -> tuple[str, ...]:
     if on_path := shutil.which("uv"):
         candidates.append((on_path,))
     candidates.append((sys.executable, "-m", "uv"))
-    for command in candidates:
-        try:
-            result = subprocess.run(
-                [*command, "--version"],
-                capture_output=True,
-                timeout=_PROBE_TIMEOUT,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if result.returncode == 0:
-            return command
+    if command := _first_working(candidates, "--version"):
+        return command
     raise RuntimeError(
         "uv not found: run the tests with scripts/run-tests, or install uv"
         " (python3 -m pip install --user uv)"
@@ -184,10 +174,17 @@ def find_compose() -> tuple[str, ...] | None:
         candidates.append((standalone,))
     if docker := shutil.which("docker"):
         candidates.append((docker, "compose"))
+    return _first_working(candidates, "version")
+
+
+def _first_working(
+    candidates: list[tuple[str, ...]], probe: str
+) -> tuple[str, ...] | None:
+    """The first command that runs and succeeds with the ``probe`` argument."""
     for command in candidates:
         try:
             result = subprocess.run(
-                [*command, "version"],
+                [*command, probe],
                 capture_output=True,
                 timeout=_PROBE_TIMEOUT,
                 check=False,
