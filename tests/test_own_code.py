@@ -1,9 +1,8 @@
 """The template's own Python passes its linter and formatter.
 
-The tests, the benchmark harness and its targets follow the same ruff
-rules as the generated project (every rule, with reasons for each
-ignore; the root ``pyproject.toml``, which ``bench/pyproject.toml``
-extends). The hooks are Jinja templates and are checked by rendering them
+The tests, the benchmark harness and its targets pass ruff with every rule
+selected and a reason beside each ignore, as the generated project does
+(the root ``pyproject.toml``, which ``bench/pyproject.toml`` extends). The hooks are Jinja templates and are checked by rendering them
 (``tests/test_render.py``); the generated project by its own checks
 (``tests/test_generated.py``).
 """
