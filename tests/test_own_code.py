@@ -2,7 +2,8 @@
 
 The tests, the benchmark harness and its targets pass ruff with every rule
 selected and a reason beside each ignore, as the generated project does
-(the root ``pyproject.toml``, which ``bench/pyproject.toml`` extends). The hooks are Jinja templates and are checked by rendering them
+(the root ``pyproject.toml``, which ``bench/pyproject.toml`` extends).
+The hooks are Jinja templates and are checked by rendering them
 (``tests/test_render.py``); the generated project by its own checks
 (``tests/test_generated.py``).
 """

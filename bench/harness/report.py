@@ -313,6 +313,7 @@ def _scale_out_table(runs: Runs, processes: list[int]) -> str:
                 )
             ),
             _cell(runs.summary("S7", f"noop-{n}p", "redis_cpu_ms_per_job")),
+            _cell(runs.summary("S7", f"noop-{n}p", "round_trips_per_job")),
         ]
         rows.append(row)
     return (
@@ -328,6 +329,7 @@ def _scale_out_table(runs: Runs, processes: list[int]) -> str:
                 "workers' CPU ms/no-op job",
                 "cores busy in workers (no-op)",
                 "Redis CPU ms/no-op job",
+                "Redis round trips/no-op job",
             ],
             rows,
         )

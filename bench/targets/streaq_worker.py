@@ -1,4 +1,4 @@
-"""streaQ's equivalent worker: the same three jobs on a Redis stream.
+"""streaQ's equivalent worker: the jobs of S1, S2 and S4 on a Redis stream.
 
 Run as ``streaq run targets.streaq_worker:worker`` from the benchmark's own
 environment; the harness also imports it to enqueue (`worker` is streaQ's

@@ -1,8 +1,8 @@
 """The benchmark's jobs, as arq coroutines, shared by every arq worker.
 
-The generated project has no no-op or sleeping task, so the harness adds
-these to its real ``WorkerSettings`` (`targets.template_worker`) and gives
-the same ones to the raw arq workers.
+The generated project has no no-op, sleeping or CPU-burning task, so the
+harness adds these to its real ``WorkerSettings``
+(`targets.template_worker`) and gives the same ones to the raw arq workers.
 """
 
 import asyncio

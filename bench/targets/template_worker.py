@@ -4,8 +4,8 @@ Run as ``arq targets.template_worker.WorkerSettings`` from the generated
 project's environment, with ``BENCH_MODULE`` naming its package. Everything
 else comes from the project: its settings (from its ``<PREFIX>_...``
 environment variables), start-up, shutdown, tasks and cron job. The
-benchmark only adds `targets.tasks` so that S1, S2 and S4 can run the same
-jobs on every worker.
+benchmark only adds `targets.tasks` so that S1, S2, S4 and S7 can run the
+same jobs on every worker.
 
 ``BENCH_OVERRIDES`` (JSON object) may set ``WorkerSettings`` attributes
 that the project has no environment variable for, such as
