@@ -5,16 +5,19 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import subprocess
-import sys
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from cookiecutter.main import cookiecutter
+from tests.support import commands
+from tests.support.template import (
+    RenderedProject,
+    write_cookiecutter_config,
+)
+from tests.support.tools import find_python, find_uv, python_hint
 
 __all__ = [
     "BENCH_DIR",
@@ -50,75 +53,6 @@ def clean_env(extra: dict[str, str]) -> dict[str, str]:
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(extra)
     return env
-
-
-_LEAKY = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT")
-"""Variables of the harness's own environment that uv must not see."""
-
-
-def install_env() -> dict[str, str]:
-    """The caller's environment, less what belongs to the harness's venv.
-
-    uv needs what the caller has for the package index: certificates,
-    proxies, its cache.
-    """
-    env = {k: v for k, v in os.environ.items() if k not in _LEAKY}
-    env.update({"UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"})
-    return env
-
-
-def _uv() -> list[str]:
-    """The uv that runs the harness (``uv run`` sets ``UV``), or uv on PATH."""
-    if found := os.environ.get("UV"):
-        return [found]
-    if found := shutil.which("uv"):
-        return [found]
-    return [sys.executable, "-m", "uv"]
-
-
-def _python_version(python: str) -> tuple[int, int] | None:
-    try:
-        result = subprocess.run(  # noqa: S603 - probing an interpreter
-            [python, "-c", "import sys; print(*sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except OSError:
-        return None
-    if result.returncode != 0:
-        return None
-    major, minor = result.stdout.split()
-    return int(major), int(minor)
-
-
-def find_python(minimum: tuple[int, int]) -> str:
-    """An interpreter of at least ``minimum``, for the project's venv.
-
-    Looks at ``$PYTHON``, the harness's own interpreter, ``python3.13`` on
-    ``PATH`` and pyenv's versions, in that order.
-    """
-    candidates = [
-        os.environ.get("PYTHON"),
-        getattr(sys, "_base_executable", sys.executable),
-        shutil.which("python3.13"),
-        shutil.which("python3.14"),
-    ]
-    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates += [
-        str(p / "bin" / "python")
-        for p in sorted((root / "versions").glob("3.1[3-9]*"), reverse=True)
-    ]
-    for candidate in candidates:
-        version = _python_version(candidate) if candidate else None
-        if candidate and version and version >= minimum:
-            return candidate
-    wanted = ".".join(map(str, minimum))
-    raise SystemExit(
-        f"The generated project needs Python {wanted} or later and none was"
-        f" found: set PYTHON=/path/to/python{wanted} and run again."
-    )
 
 
 def _git(*args: str) -> str:
@@ -167,11 +101,8 @@ def template_source(ref: str | None) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Project:
+class Project(RenderedProject):
     """The default project, rendered and installed in ``path``."""
-
-    path: Path
-    answers: dict[str, str]
 
     @classmethod
     def create(cls, work: Path, ref: str | None = None) -> Project:
@@ -188,17 +119,7 @@ class Project:
         template = TEMPLATE_DIR if ref is None else _export(ref, work)
         state = work / "cookiecutter"
         state.mkdir(parents=True)
-        config = state / "config.yaml"
-        config.write_text(
-            yaml.safe_dump(
-                {
-                    "cookiecutters_dir": str(state / "cookiecutters"),
-                    "replay_dir": str(state / "replay"),
-                    "default_context": {},
-                }
-            ),
-            encoding="utf-8",
-        )
+        config = write_cookiecutter_config(state)
         path = Path(
             cookiecutter(
                 str(template),
@@ -207,21 +128,22 @@ class Project:
                 config_file=str(config),
             )
         )
-        answers = json.loads((path / ".cookiecutter.json").read_text())
-        project = cls(path, answers)
+        project = cls(path)
         project.install()
         return project
 
     def install(self) -> None:
         """``uv sync --no-dev``: the runtime dependencies, as in the images."""
-        wanted = tuple(
-            int(p) for p in self.answers["python_version"].split(".")
-        )
-        python = find_python((wanted[0], wanted[1]))
+        version = self.answers["python_version"]
+        python = find_python(version)
+        if python is None:
+            raise SystemExit(python_hint(version))
         result = subprocess.run(  # noqa: S603 - uv, on our own project
-            [*_uv(), "sync", "--no-dev", "--python", python],
+            [*find_uv(), "sync", "--no-dev", "--python", str(python)],
             cwd=self.path,
-            env=install_env(),
+            env=commands.clean_env(
+                {"UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
+            ),
             capture_output=True,
             text=True,
             timeout=INSTALL_TIMEOUT,
@@ -232,21 +154,6 @@ class Project:
                 f"uv sync failed in {self.path}:\n{result.stdout}"
                 f"\n{result.stderr}"
             )
-
-    @property
-    def name(self) -> str:
-        """Distribution name, also the URL prefix."""
-        return self.answers["name"]
-
-    @property
-    def module(self) -> str:
-        """Importable package."""
-        return self.answers["module_name"]
-
-    @property
-    def env_prefix(self) -> str:
-        """Prefix of its settings' environment variables."""
-        return self.answers["__env_prefix"]
 
     def bin(self, name: str) -> str:
         """A command of the project's ``.venv``."""

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+from tests.support.processes import Service, free_port, wait_for
 
-from .processes import CpuTimes, Proc, free_port, process_cpu, wait_for
+from .processes import CpuTimes, process_cpu
 
 __all__ = ["RedisCounters", "RedisServer"]
 
@@ -74,7 +75,7 @@ class RedisServer:
             )
         self.port = free_port()
         directory.mkdir(parents=True, exist_ok=True)
-        self.proc = Proc(
+        self.proc = Service(
             "redis-server",
             [
                 server,
@@ -93,7 +94,7 @@ class RedisServer:
         )
 
         def answers() -> bool:
-            self.proc.check_running()
+            self.proc.assert_running()
             try:
                 return bool(self.client.ping())
             except redis.ConnectionError:

@@ -19,10 +19,13 @@ import time
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .processes import Proc, free_port, process_cpu, process_memory, wait_for
+from tests.support.processes import Service, free_port, wait_for
+
+from .processes import process_cpu, process_memory
 from .project import BENCH_DIR, Project, clean_env
 from .queues import ArqJobs, Jobs, StreaqJobs
 from .redis_server import RedisServer
@@ -38,6 +41,9 @@ SETTLE_SECONDS = 0.5
 
 READY_TIMEOUT = 60.0
 """Seconds a worker or API may take to start."""
+
+LOG_TAIL = 3000
+"""Characters of a process's log shown when it fails to start."""
 
 
 @dataclass(frozen=True)
@@ -106,14 +112,14 @@ class Runner:
         key = variant.probe.get("settings", {}).get("health_check_key")
         return bool(client.exists(key or f"{variant.queue_name}:health-check"))
 
-    def start_workers(self, variants: list[WorkerVariant]) -> list[Proc]:
+    def start_workers(self, variants: list[WorkerVariant]) -> list[Service]:
         """Start workers together; return once every one polls its queue."""
-        procs: list[Proc] = []
+        procs: list[Service] = []
         try:
             # One at a time: if one fails to start, the others are stopped.
             for variant in variants:
                 procs.append(  # noqa: PERF401
-                    Proc(
+                    Service(
                         variant.key,
                         variant.command,
                         env=variant.env,
@@ -124,16 +130,16 @@ class Runner:
             for proc, variant in zip(procs, variants, strict=True):
 
                 def ready(
-                    proc: Proc = proc, variant: WorkerVariant = variant
+                    proc: Service = proc, variant: WorkerVariant = variant
                 ) -> bool:
-                    proc.check_running()
+                    proc.assert_running()
                     return self._worker_ready(variant)
 
                 wait_for(
                     ready,
                     what=f"{variant.key} to start polling",
                     timeout=READY_TIMEOUT,
-                    diagnostics=proc.describe,
+                    diagnostics=partial(proc.describe, LOG_TAIL),
                 )
         except BaseException:
             for proc in procs:
@@ -141,10 +147,10 @@ class Runner:
             raise
         return procs
 
-    def start_api(self, variant: ApiVariant) -> tuple[Proc, int]:
+    def start_api(self, variant: ApiVariant) -> tuple[Service, int]:
         """Start uvicorn as the project's image does; return once / answers."""
         port = free_port()
-        proc = Proc(
+        proc = Service(
             variant.key,
             [
                 self.project.bin("uvicorn"),
@@ -160,7 +166,7 @@ class Runner:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
         def answers() -> bool:
-            proc.check_running()
+            proc.assert_running()
             try:
                 with opener.open(f"http://127.0.0.1:{port}/", timeout=2) as r:
                     return bool(r.status == 200)  # noqa: PLR2004
@@ -172,7 +178,7 @@ class Runner:
                 answers,
                 what=f"{variant.key} to answer GET /",
                 timeout=READY_TIMEOUT,
-                diagnostics=proc.describe,
+                diagnostics=partial(proc.describe, LOG_TAIL),
             )
         except BaseException:
             proc.stop()
@@ -198,7 +204,7 @@ class Runner:
         return self._fill_costs[key]
 
     async def _wait_drained(
-        self, jobs: Jobs, procs: list[Proc], count: int
+        self, jobs: Jobs, procs: list[Service], count: int
     ) -> tuple[int, bool]:
         """Poll until the queue is empty; return (polls, drained)."""
         deadline = time.monotonic() + _drain_timeout(count)
@@ -209,7 +215,7 @@ class Runner:
             if await jobs.remaining() == 0:
                 return polls, True
             for proc in procs:
-                proc.check_running()
+                proc.assert_running()
         return polls, False
 
     async def drain(

@@ -1,4 +1,8 @@
-"""Long-running processes (Redis, the API, the worker) started by tests."""
+"""Long-running processes (Redis, the API, the worker) started by tests.
+
+Standard library only: the benchmark harness (``bench/``), which has no
+pytest, starts its processes with the same helpers.
+"""
 
 from __future__ import annotations
 
@@ -110,13 +114,24 @@ class Service:
         """Everything the process has printed so far."""
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
-    def describe(self) -> str:
-        """The command, whether it still runs, and its log."""
+    def log_size(self) -> int:
+        """Bytes the process has written to its log so far."""
+        return self.log_path.stat().st_size
+
+    def log_lines_since(self, offset: int) -> int:
+        """Lines the process has written since its log had ``offset`` bytes."""
+        with self.log_path.open("rb") as log:
+            log.seek(offset)
+            return log.read().count(b"\n")
+
+    def describe(self, tail: int | None = None) -> str:
+        """The command, whether it still runs, and its log (or its end)."""
         status = self.process.poll()
         state = "running" if status is None else f"exited with {status}"
+        log = self.log()
         return (
             f"--- {self.name} (pid {self.pid}, {state}):"
-            f" {' '.join(self.args)}\n{self.log()}"
+            f" {' '.join(self.args)}\n{log[-tail:] if tail else log}"
         )
 
     def assert_running(self) -> None:

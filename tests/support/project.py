@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from .commands import CommandResult, clean_env, run
-from .template import Combination, Renderer
+from .template import Combination, RenderedProject, Renderer
 from .tools import find_python, find_uv, python_hint
 
 __all__ = ["GeneratedProject", "JUnitTotals", "ProjectCache", "read_junit"]
@@ -20,7 +19,7 @@ INSTALL_TIMEOUT = 900
 
 
 @dataclass(frozen=True)
-class GeneratedProject:
+class GeneratedProject(RenderedProject):
     """A rendered project with its own virtual environment.
 
     Parameters
@@ -31,30 +30,7 @@ class GeneratedProject:
         Interpreter its ``.venv`` is built on.
     """
 
-    path: Path
     python: Path
-
-    @property
-    def answers(self) -> dict[str, str]:
-        """The answers recorded in its ``.cookiecutter.json``."""
-        text = (self.path / ".cookiecutter.json").read_text(encoding="utf-8")
-        answers: dict[str, str] = json.loads(text)
-        return answers
-
-    @property
-    def name(self) -> str:
-        """Project (distribution) name, also the default URL prefix."""
-        return self.answers["name"]
-
-    @property
-    def module(self) -> str:
-        """Importable package name."""
-        return self.answers["module_name"]
-
-    @property
-    def env_prefix(self) -> str:
-        """Prefix of its configuration's environment variables."""
-        return self.answers["__env_prefix"]
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         """Environment for commands in the project.

@@ -15,6 +15,7 @@ from cookiecutter.main import cookiecutter
 __all__ = [
     "REPO_ROOT",
     "Combination",
+    "RenderedProject",
     "Renderer",
     "default_combination",
     "extra_combinations",
@@ -25,6 +26,41 @@ __all__ = [
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 """Root of the template repository (holds ``cookiecutter.json``)."""
+
+
+@dataclass(frozen=True)
+class RenderedProject:
+    """A generated project's directory, and the answers it recorded.
+
+    Parameters
+    ----------
+    path
+        The project's directory.
+    """
+
+    path: Path
+
+    @property
+    def answers(self) -> dict[str, str]:
+        """The answers recorded in its ``.cookiecutter.json``."""
+        text = (self.path / ".cookiecutter.json").read_text(encoding="utf-8")
+        answers: dict[str, str] = json.loads(text)
+        return answers
+
+    @property
+    def name(self) -> str:
+        """Project (distribution) name, also the default URL prefix."""
+        return self.answers["name"]
+
+    @property
+    def module(self) -> str:
+        """Importable package name."""
+        return self.answers["module_name"]
+
+    @property
+    def env_prefix(self) -> str:
+        """Prefix of its configuration's environment variables."""
+        return self.answers["__env_prefix"]
 
 
 def load_questions() -> dict[str, Any]:
