@@ -42,7 +42,7 @@ from .support.deploy import (
 from .support.dockerfile import final_stage, read_instructions
 from .support.processes import wait_for
 from .support.project import GeneratedProject
-from .support.stack import Launcher, Stack
+from .support.stack import Api, Launcher, Stack
 from .support.template import (
     Combination,
     extra_combinations,
@@ -274,8 +274,9 @@ def test_settings_and_secrets_wired(
         assert key.startswith(prefix), f"{key} lacks the prefix {prefix}"
     for component in ("api", "worker"):
         spec = container(deployment(resources, component))
-        # Settings belong in the ConfigMap or Secret; the one exception is
-        # each worker's own name, for its own health-check key.
+        # Settings belong in the ConfigMap or Secret; the exceptions are
+        # each worker's own name, for its own health-check key, and
+        # uvicorn's own proxy setting (test_api_trusts_ingress_headers).
         expected_env = (
             [
                 {
@@ -284,7 +285,7 @@ def test_settings_and_secrets_wired(
                 }
             ]
             if component == "worker"
-            else None
+            else [{"name": "FORWARDED_ALLOW_IPS", "value": "*"}]
         )
         assert spec.get("env") == expected_env
         sources = spec["envFrom"]
@@ -467,6 +468,54 @@ def test_api_probes_answer(
         assert response.status_code == httpx.codes.OK, (
             f"{kind} {path}: {response.status_code} {response.text}"
         )
+
+
+PROXY_ADDRESS = "127.0.0.2"
+"""Where the test's "ingress" connects from: a loopback address that
+uvicorn does not trust by default (it trusts ``127.0.0.1`` and ``::1``)."""
+
+
+def location_via_proxy(api: Api, project: GeneratedProject) -> str:
+    """Enqueue as an ingress that ended TLS would pass the request on."""
+    with httpx.Client(
+        transport=httpx.HTTPTransport(local_address=PROXY_ADDRESS),
+        trust_env=False,
+    ) as client:
+        response = client.post(
+            f"{api.url}/{project.name}/jobs",
+            json={"task": "word_count", "text": "behind an ingress"},
+            headers={
+                "Host": "jobs.example.org",
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-For": "203.0.113.7",
+            },
+            timeout=10,
+        )
+    assert response.status_code == httpx.codes.ACCEPTED, response.text
+    return response.headers["Location"]
+
+
+def test_api_trusts_ingress_headers(
+    default_project: GeneratedProject,
+    launcher: Launcher,
+    manifest_settings: dict[str, str],
+) -> None:
+    """Behind an Ingress that ends TLS, a new job's Location is https://.
+
+    The API runs with the manifest's settings and container env, and gets
+    the request from an address it would not trust without that env.
+    """
+    spec = container(deployment(kustomize(default_project.path / BASE), "api"))
+    env = {item["name"]: item["value"] for item in spec["env"]}
+    prefix = f"https://jobs.example.org/{default_project.name}/jobs/"
+
+    plain = launcher.api("api-no-proxy-env", **manifest_settings)
+    assert location_via_proxy(plain, default_project).startswith(
+        "http://jobs.example.org/"
+    )
+    proxied = launcher.api("api-as-deployed", env, **manifest_settings)
+    assert location_via_proxy(proxied, default_project).startswith(prefix)
+    assert "203.0.113.7" in proxied.service.log()
 
 
 def run_probe(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,7 +86,13 @@ class Stack:
         prefix = self.project.env_prefix
         return {f"{prefix}{key}": value for key, value in settings.items()}
 
-    def start(self, name: str, args: list[str], **settings: str) -> Service:
+    def start(
+        self,
+        name: str,
+        args: list[str],
+        extra_env: Mapping[str, str] | None = None,
+        **settings: str,
+    ) -> Service:
         """Start a command from the project's venv with the stack's env.
 
         Parameters
@@ -94,6 +101,9 @@ class Stack:
             Short name, also the name of its log file.
         args
             The command; its first word is looked up in ``.venv/bin``.
+        extra_env
+            Other environment variables for this process only, such as
+            uvicorn's own.
         **settings
             Settings (named without the prefix) for this process only.
         """
@@ -101,7 +111,7 @@ class Stack:
             name,
             [str(self.project.venv_bin(args[0])), *args[1:]],
             cwd=self.project.path,
-            env={**self.env, **self.settings(**settings)},
+            env={**self.env, **(extra_env or {}), **self.settings(**settings)},
             log_path=self.logs / f"{name}.log",
         )
         RUNNING.append(service)
@@ -114,13 +124,20 @@ class Stack:
         finally:
             RUNNING.remove(service)
 
-    def start_api(self, name: str, **settings: str) -> Api:
+    def start_api(
+        self,
+        name: str,
+        extra_env: Mapping[str, str] | None = None,
+        **settings: str,
+    ) -> Api:
         """Start ``uvicorn <module>.main:app``; wait until ``/`` answers.
 
         Parameters
         ----------
         name
             Short name of the process.
+        extra_env
+            Other environment variables for this process only.
         **settings
             Settings (named without the prefix) for this process only.
         """
@@ -129,6 +146,7 @@ class Stack:
         service = self.start(
             name,
             ["uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
+            extra_env,
             **settings,
         )
         api = Api(service, port)
@@ -181,9 +199,14 @@ class Launcher:
         self.stack = stack
         self._started: list[Service] = []
 
-    def api(self, name: str, **settings: str) -> Api:
+    def api(
+        self,
+        name: str,
+        extra_env: Mapping[str, str] | None = None,
+        **settings: str,
+    ) -> Api:
         """Start another API; see `Stack.start_api`."""
-        api = self.stack.start_api(name, **settings)
+        api = self.stack.start_api(name, extra_env, **settings)
         self._started.append(api.service)
         return api
 
