@@ -472,7 +472,8 @@ def test_api_probes_answer(
 
 PROXY_ADDRESS = "127.0.0.2"
 """Where the test's "ingress" connects from: a loopback address that
-uvicorn does not trust by default (it trusts ``127.0.0.1`` and ``::1``)."""
+uvicorn does not trust by default (it trusts ``127.0.0.1`` and ``::1``).
+Linux, which the template's tests run on, answers on all of 127.0.0.0/8."""
 
 
 def location_via_proxy(api: Api, project: GeneratedProject) -> str:

@@ -3,8 +3,9 @@
 One invocation renders the template with its defaults into a temporary
 directory, installs the generated project with uv, starts a private
 ``redis-server`` on a free 127.0.0.1 port, runs every scenario for every
-variant (alternating the variants in an order that rotates each
-repetition), stops everything it started by pid, and writes
+variant and S7 for every number of worker processes (alternating the
+variants in an order that rotates each repetition), stops everything it
+started by pid, and writes
 ``latest.md``, ``latest.png`` and ``latest.json`` into the output directory.
 """
 
@@ -46,6 +47,10 @@ __all__ = ["main"]
 SCENARIOS = ("S1", "S2", "S3", "S4", "S6", "S7")
 """Scenarios that have runs of their own; S5 is read from S1 and S4."""
 
+ERROR_LIMIT = 3000
+"""Characters of a failed run's error (its end) kept in the reports; the
+whole traceback goes to standard error."""
+
 S7_TASKS = {"noop": "bench_noop", "cpu": "bench_cpu"}
 """S7's kinds of job, by the prefix of its variant keys."""
 
@@ -84,7 +89,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--variants",
-        help="comma-separated variant keys to run (default: all)",
+        help="comma-separated worker and API variant keys to run (default:"
+        " all); S7 always runs the template as rendered, leave it out with"
+        " --only",
     )
     parser.add_argument(
         "--candidate",
@@ -156,7 +163,8 @@ class Bench:
             figures = run()
         except Exception as exc:  # noqa: BLE001 - reported, run goes on
             traceback.print_exc()
-            figures = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+            error = f"{type(exc).__name__}: {exc}"
+            figures = {"ok": False, "error": error[-ERROR_LIMIT:]}
         if not figures.get("ok"):
             self.failures += 1
         seconds = time.monotonic() - started

@@ -17,13 +17,13 @@ from tests.support.template import (
     RenderedProject,
     write_cookiecutter_config,
 )
-from tests.support.tools import find_python, find_uv, python_hint
+from tests.support.tools import find_python, find_uv
 
 __all__ = [
     "BENCH_DIR",
     "TEMPLATE_DIR",
     "Project",
-    "clean_env",
+    "child_env",
     "template_source",
 ]
 
@@ -40,7 +40,7 @@ _PASSED_THROUGH = ("HOME", "LANG", "LC_ALL", "PATH", "TMPDIR", "UV_CACHE_DIR")
 """Variables of the caller's environment that child processes keep."""
 
 
-def clean_env(extra: dict[str, str]) -> dict[str, str]:
+def child_env(extra: dict[str, str]) -> dict[str, str]:
     """An environment for a child process: a few basics plus ``extra``.
 
     Proxy variables and virtual environments of the caller are left out, so
@@ -137,7 +137,11 @@ class Project(RenderedProject):
         version = self.answers["python_version"]
         python = find_python(version)
         if python is None:
-            raise SystemExit(python_hint(version))
+            raise SystemExit(
+                f"The generated project needs Python {version}, and none was"
+                f" found: set PYTHON=/path/to/python{version} and run"
+                " bench/run again."
+            )
         result = subprocess.run(  # noqa: S603 - uv, on our own project
             [*find_uv(), "sync", "--no-dev", "--python", str(python)],
             cwd=self.path,

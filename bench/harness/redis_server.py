@@ -100,7 +100,12 @@ class RedisServer:
             except redis.ConnectionError:
                 return False
 
-        wait_for(answers, what="redis-server to answer PING")
+        try:
+            wait_for(answers, what="redis-server to answer PING")
+        except BaseException:
+            self.client.close()
+            self.proc.stop()
+            raise
 
     @property
     def url(self) -> str:

@@ -550,6 +550,10 @@ def _scale_out_panels(
 ) -> None:
     """S7: jobs/s and speed-up against the number of worker processes."""
     throughput, speed_up = axes
+    if not any(run["scenario"] == "S7" for run in runs.runs):
+        for ax in axes:
+            ax.set_axis_off()
+        return
     for kind, label, color in (
         ("noop", "no-op jobs", "tab:blue"),
         ("cpu", "jobs using 5 ms of CPU", "tab:orange"),
@@ -571,8 +575,9 @@ def _scale_out_panels(
                       [s.high - s.median for _, s in shown]],
                 marker="o", capsize=3, color=color, label=label,
             )  # fmt: skip
+    linear = min(cpus, max(processes))
     speed_up.plot(
-        [1, cpus], [1, cpus], linestyle=":", color="gray",
+        [1, linear], [1, linear], linestyle=":", color="gray",
         label=f"linear up to {cpus} cores",
     )  # fmt: skip
     for ax, title in (

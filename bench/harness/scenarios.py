@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any
 from tests.support.processes import Service, free_port, wait_for
 
 from .processes import process_cpu, process_memory
-from .project import BENCH_DIR, Project, clean_env
+from .project import BENCH_DIR, Project, child_env
 from .queues import ArqJobs, Jobs, StreaqJobs
 from .redis_server import RedisServer
 from .variants import ApiVariant, WorkerVariant
@@ -57,6 +58,13 @@ class FillCost:
 def _drain_timeout(jobs: int) -> float:
     """Longest wait for a queue to drain: 20 jobs/s at worst, plus a minute."""
     return 60.0 + jobs / 20
+
+
+def _stop_all(procs: list[Service]) -> None:
+    """Stop every process by its pid, even if stopping one of them fails."""
+    with ExitStack() as stack:
+        for proc in procs:
+            stack.callback(proc.stop)
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -116,7 +124,8 @@ class Runner:
         """Start workers together; return once every one polls its queue."""
         procs: list[Service] = []
         try:
-            # One at a time: if one fails to start, the others are stopped.
+            # Appended one by one: if one cannot be started, those started
+            # before it are stopped.
             for variant in variants:
                 procs.append(  # noqa: PERF401
                     Service(
@@ -132,7 +141,7 @@ class Runner:
                 def ready(
                     proc: Service = proc, variant: WorkerVariant = variant
                 ) -> bool:
-                    proc.assert_running()
+                    proc.assert_running(LOG_TAIL)
                     return self._worker_ready(variant)
 
                 wait_for(
@@ -142,8 +151,7 @@ class Runner:
                     diagnostics=partial(proc.describe, LOG_TAIL),
                 )
         except BaseException:
-            for proc in procs:
-                proc.stop()
+            _stop_all(procs)
             raise
         return procs
 
@@ -166,7 +174,7 @@ class Runner:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
         def answers() -> bool:
-            proc.assert_running()
+            proc.assert_running(LOG_TAIL)
             try:
                 with opener.open(f"http://127.0.0.1:{port}/", timeout=2) as r:
                     return bool(r.status == 200)  # noqa: PLR2004
@@ -215,7 +223,7 @@ class Runner:
             if await jobs.remaining() == 0:
                 return polls, True
             for proc in procs:
-                proc.assert_running()
+                proc.assert_running(LOG_TAIL)
         return polls, False
 
     async def drain(
@@ -255,8 +263,7 @@ class Runner:
                 )
                 records = await jobs.records()
         finally:
-            for proc in procs:
-                proc.stop()
+            _stop_all(procs)
         own = Counter(fill_cost.commands)
         own[jobs.poll_command] += polls
         delta = (after - before).minus(own, fill_cost.reads + polls + 1)
@@ -402,7 +409,7 @@ class Runner:
         result = subprocess.run(  # noqa: S603 - our own load generator
             command,
             cwd=BENCH_DIR,
-            env=clean_env({"PYTHONPATH": str(BENCH_DIR)}),
+            env=child_env({"PYTHONPATH": str(BENCH_DIR)}),
             capture_output=True,
             text=True,
             timeout=120 + requests / 50,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .plan import DEFAULTS, Profile
-from .project import BENCH_DIR, Project, clean_env
+from .project import BENCH_DIR, Project, child_env
 
 __all__ = [
     "ApiVariant",
@@ -81,7 +81,7 @@ def _base_env(project: Project, redis_url: str) -> dict[str, str]:
     The Redis, and for the project's processes the settings it requires (a
     process that has no such setting ignores the variable).
     """
-    return clean_env(
+    return child_env(
         {
             "PYTHONPATH": str(BENCH_DIR),
             "BENCH_REDIS_URL": redis_url,

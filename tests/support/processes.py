@@ -134,9 +134,16 @@ class Service:
             f" {' '.join(self.args)}\n{log[-tail:] if tail else log}"
         )
 
-    def assert_running(self) -> None:
-        """Fail, with the log, if the process has exited."""
-        assert self.process.poll() is None, self.describe()
+    def assert_running(self, tail: int | None = None) -> None:
+        """Fail, with the log (or its end), if the process has exited.
+
+        Raises
+        ------
+        AssertionError
+            Raised (also under ``python -O``) if the process has exited.
+        """
+        if self.process.poll() is not None:
+            raise AssertionError(self.describe(tail))
 
     def wait_for_log(self, text: str, timeout: float = 30.0) -> None:
         """Wait until the process prints some text.

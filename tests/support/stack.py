@@ -57,11 +57,14 @@ class Stack:
     def __post_init__(self) -> None:
         """Build the environment shared by every process."""
         # Proxy variables are dropped so that requests to 127.0.0.1 (the
-        # only address any process is asked to reach) stay on this machine.
+        # only address any process is asked to reach) stay on this machine,
+        # and uvicorn's proxy trust is uvicorn's default unless a test sets
+        # it.
         env = {
             key: value
             for key, value in self.project.env().items()
             if not key.lower().endswith("_proxy")
+            and key != "FORWARDED_ALLOW_IPS"
         }
         env.update(
             self.settings(
