@@ -152,6 +152,17 @@ def _ceiling_fraction(
     return jobs / (many / trips), jobs / (one / trips)
 
 
+def _ceiling_percent(
+    runs: Runs, variant: str, *, many: bool
+) -> Summary | None:
+    """S1 jobs/s in % of the 50-client (``many``) or 1-connection ceiling."""
+    fractions = (
+        _ceiling_fraction(runs, variant, rep)[0 if many else 1]
+        for rep in runs.reps
+    )
+    return Summary.of(f * 100 if f else None for f in fractions)
+
+
 def _worker_tables(runs: Runs, workers: list[WorkerVariant]) -> list[str]:
     s1_rows, s2_rows, s4_rows, s5_rows = [], [], [], []
     for w in workers:
@@ -164,24 +175,8 @@ def _worker_tables(runs: Runs, workers: list[WorkerVariant]) -> list[str]:
                 _cell(runs.summary("S1", w.key, "round_trips_per_job")),
                 _cell(runs.summary("S1", w.key, "redis_cpu_ms_per_job")),
                 _cell(runs.summary("S1", w.key, "log_lines_per_job")),
-                _cell(
-                    Summary.of(
-                        _ceiling_fraction(runs, w.key, rep)[0] * 100
-                        if _ceiling_fraction(runs, w.key, rep)[0]
-                        else None
-                        for rep in runs.reps
-                    ),
-                    " %",
-                ),
-                _cell(
-                    Summary.of(
-                        _ceiling_fraction(runs, w.key, rep)[1] * 100
-                        if _ceiling_fraction(runs, w.key, rep)[1]
-                        else None
-                        for rep in runs.reps
-                    ),
-                    " %",
-                ),
+                _cell(_ceiling_percent(runs, w.key, many=True), " %"),
+                _cell(_ceiling_percent(runs, w.key, many=False), " %"),
             ]
         )
         ideal = w.concurrency * 1000 / SLEEP_MS

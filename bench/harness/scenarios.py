@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
@@ -120,6 +121,31 @@ class Runner:
         key = variant.probe.get("settings", {}).get("health_check_key")
         return bool(client.exists(key or f"{variant.queue_name}:health-check"))
 
+    def _start(
+        self, name: str, args: list[str], env: dict[str, str]
+    ) -> Service:
+        """Start a process in ``bench/`` with its own log."""
+        return Service(
+            name, args, env=env, log_path=self._log_path(name), cwd=BENCH_DIR
+        )
+
+    @staticmethod
+    def _wait_ready(
+        proc: Service, check: Callable[[], bool], what: str
+    ) -> None:
+        """Wait until ``check()`` holds, failing at once if ``proc`` exits."""
+
+        def ready() -> bool:
+            proc.assert_running(LOG_TAIL)
+            return check()
+
+        wait_for(
+            ready,
+            what=what,
+            timeout=READY_TIMEOUT,
+            diagnostics=partial(proc.describe, LOG_TAIL),
+        )
+
     def start_workers(self, variants: list[WorkerVariant]) -> list[Service]:
         """Start workers together; return once every one polls its queue."""
         procs: list[Service] = []
@@ -128,27 +154,13 @@ class Runner:
             # before it are stopped.
             for variant in variants:
                 procs.append(  # noqa: PERF401
-                    Service(
-                        variant.key,
-                        variant.command,
-                        env=variant.env,
-                        log_path=self._log_path(variant.key),
-                        cwd=BENCH_DIR,
-                    )
+                    self._start(variant.key, variant.command, variant.env)
                 )
             for proc, variant in zip(procs, variants, strict=True):
-
-                def ready(
-                    proc: Service = proc, variant: WorkerVariant = variant
-                ) -> bool:
-                    proc.assert_running(LOG_TAIL)
-                    return self._worker_ready(variant)
-
-                wait_for(
-                    ready,
-                    what=f"{variant.key} to start polling",
-                    timeout=READY_TIMEOUT,
-                    diagnostics=partial(proc.describe, LOG_TAIL),
+                self._wait_ready(
+                    proc,
+                    partial(self._worker_ready, variant),
+                    f"{variant.key} to start polling",
                 )
         except BaseException:
             _stop_all(procs)
@@ -158,7 +170,7 @@ class Runner:
     def start_api(self, variant: ApiVariant) -> tuple[Service, int]:
         """Start uvicorn as the project's image does; return once / answers."""
         port = free_port()
-        proc = Service(
+        proc = self._start(
             variant.key,
             [
                 self.project.bin("uvicorn"),
@@ -167,14 +179,11 @@ class Runner:
                 "--port", str(port),
                 *variant.args,
             ],
-            env=variant.env,
-            log_path=self._log_path(variant.key),
-            cwd=BENCH_DIR,
+            variant.env,
         )  # fmt: skip
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
         def answers() -> bool:
-            proc.assert_running(LOG_TAIL)
             try:
                 with opener.open(f"http://127.0.0.1:{port}/", timeout=2) as r:
                     return bool(r.status == 200)  # noqa: PLR2004
@@ -182,12 +191,7 @@ class Runner:
                 return False
 
         try:
-            wait_for(
-                answers,
-                what=f"{variant.key} to answer GET /",
-                timeout=READY_TIMEOUT,
-                diagnostics=partial(proc.describe, LOG_TAIL),
-            )
+            self._wait_ready(proc, answers, f"{variant.key} to answer GET /")
         except BaseException:
             proc.stop()
             raise
