@@ -14,6 +14,7 @@ import httpx
 import pytest
 import redis
 
+from .support.fetch_target import FetchTarget
 from .support.processes import Service, free_port
 from .support.project import GeneratedProject, ProjectCache
 from .support.redis_server import redis_executable, wait_for_ping
@@ -123,6 +124,14 @@ def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     finally:
         service.stop()
         RUNNING.remove(service)
+
+
+@pytest.fixture
+def target() -> Iterator[FetchTarget]:
+    """The HTTP server that ``fetch_status`` jobs call."""
+    server = FetchTarget()
+    yield server
+    server.close()
 
 
 @pytest.fixture(scope="module")

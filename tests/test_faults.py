@@ -113,14 +113,6 @@ def measure(request: pytest.FixtureRequest) -> Measure:
 
 
 @pytest.fixture
-def target() -> Iterator[FetchTarget]:
-    """The HTTP server that ``fetch_status`` jobs call."""
-    server = FetchTarget()
-    yield server
-    server.close()
-
-
-@pytest.fixture
 def jobs(processes: Launcher) -> Iterator[JobClient]:
     """A client of a freshly started API."""
     api = processes.api("api")

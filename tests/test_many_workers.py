@@ -58,14 +58,6 @@ CRON_ENDED = "← queue_report ●"
 
 
 @pytest.fixture(scope="module")
-def target() -> Iterator[FetchTarget]:
-    """The HTTP server that ``fetch_status`` jobs call."""
-    server = FetchTarget()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
 def crew(
     default_project: GeneratedProject,
     redis_port: int,

@@ -135,14 +135,6 @@ def launcher(
     launcher.stop_all()
 
 
-@pytest.fixture
-def target() -> Iterator[FetchTarget]:
-    """The HTTP server that ``fetch_status`` jobs call."""
-    server = FetchTarget()
-    yield server
-    server.close()
-
-
 def state_of(client: redis.Redis, job_ids: list[str]) -> dict[str, str]:
     """Where each job is on the new master: result, queued, or nowhere."""
     with client.pipeline(transaction=False) as pipe:
