@@ -6,7 +6,7 @@ import pytest
 import pytest_asyncio
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from pydantic_core import Url
 from redis.asyncio import Redis
 from safir.arq import ArqMode
@@ -18,6 +18,7 @@ from {{ cookiecutter.module_name }}.queue import (
     arq_dependency,
 )
 
+from .support.jobs import client_of
 from .support.redis import RedisServer, run_redis_server
 
 
@@ -39,6 +40,14 @@ async def redis_url(
     monkeypatch.setattr(config, "arq_queue_url", Url(redis_server.url))
     monkeypatch.setattr(config, "arq_mode", ArqMode.production)
     yield redis_server.url
+
+
+@pytest_asyncio.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    """Yield a client of the test's private Redis, closed after the test."""
+    client = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
 
 
 async def _run_app() -> AsyncIterator[FastAPI]:
@@ -69,21 +78,15 @@ async def arq_queue(app: FastAPI) -> MockJobQueue:
     return queue
 
 
-def _client(app: FastAPI) -> AsyncClient:
-    return AsyncClient(
-        transport=ASGITransport(app=app), base_url="https://example.com/"
-    )
-
-
 @pytest_asyncio.fixture
 async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
     """Yield an HTTP client for the application with the mock queue."""
-    async with _client(app) as client:
+    async with client_of(app) as client:
         yield client
 
 
 @pytest_asyncio.fixture
 async def redis_client(redis_app: FastAPI) -> AsyncIterator[AsyncClient]:
     """Yield an HTTP client for the application backed by Redis."""
-    async with _client(redis_app) as client:
+    async with client_of(redis_app) as client:
         yield client

@@ -7,8 +7,7 @@ import sys
 
 import pytest
 from arq.constants import health_check_key_suffix
-from asgi_lifespan import LifespanManager
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from pydantic_core import Url
 from redis.asyncio import Redis
 
@@ -21,7 +20,7 @@ from {{ cookiecutter.module_name }}.tasks import (
     TaskName,
 )
 
-from .support.jobs import JOBS
+from .support.jobs import JOBS, running_app
 from .support.redis import run_redis_server
 from .support.worker import run_worker
 
@@ -43,13 +42,7 @@ async def test_redis_down_answers_503(
 ) -> None:
     with run_redis_server() as server:
         monkeypatch.setattr(config, "arq_queue_url", Url(server.url))
-        async with (
-            LifespanManager(main.app),
-            AsyncClient(
-                transport=ASGITransport(app=main.app),
-                base_url="https://example.com/",
-            ) as client,
-        ):
+        async with running_app() as client:
             server.stop()
             response = await client.get("/health/ready")
             assert response.status_code == 503
@@ -93,15 +86,15 @@ async def check(redis_url: str, queue_name: str) -> int:
 
 
 @pytest.mark.asyncio
-async def test_arq_check_follows_the_worker(redis_url: str) -> None:
+async def test_arq_check_follows_the_worker(
+    redis_url: str, redis: Redis
+) -> None:
     assert await check(redis_url, config.queue_name) == 1
     async with run_worker():
-        redis = Redis.from_url(redis_url)
         key = config.queue_name + health_check_key_suffix
         for _ in range(100):
             if await redis.exists(key):
                 break
             await asyncio.sleep(0.05)
-        await redis.aclose()
         assert await check(redis_url, config.queue_name) == 0
         assert await check(redis_url, f"{config.queue_name}:other") == 1

@@ -57,16 +57,14 @@ async def test_abort_without_worker_does_not_hang(
 
 @pytest.mark.asyncio
 async def test_unknown_and_finished_jobs(
-    redis_client: AsyncClient, redis_url: str
+    redis_client: AsyncClient, redis: Redis
 ) -> None:
     response = await redis_client.get(f"{JOBS}/0123abcd")
     assert response.status_code == 404
     assert response.json()["detail"][0]["type"] == "job_not_found"
     response = await redis_client.delete(f"{JOBS}/0123abcd")
     assert response.status_code == 404
-    redis = Redis.from_url(redis_url)
     assert await redis.exists(abort_jobs_ss) == 0, "abort of unknown id kept"
-    await redis.aclose()
 
     location = await post_job(
         redis_client, {"task": TaskName.word_count, "text": "done"}

@@ -25,7 +25,7 @@ from {{ cookiecutter.module_name }}.worker.main import (
 )
 
 from .support.http import run_http_server
-from .support.jobs import JOBS, post_job, wait_for_status
+from .support.jobs import JOBS, job_id_of, post_job, wait_for_status
 from .support.worker import run_worker, run_worker_burst
 
 
@@ -50,7 +50,7 @@ async def get_job(client: AsyncClient, location: str) -> dict[str, Any]:
 
 @pytest.mark.asyncio
 async def test_cron_runs_once_per_tick_across_workers(
-    redis_url: str, monkeypatch: pytest.MonkeyPatch
+    redis: Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
         config, "queue_report_schedule", CronSchedule(second=None)
@@ -62,10 +62,8 @@ async def test_cron_runs_once_per_tick_across_workers(
         await asyncio.sleep(3.5)
     runs = first.jobs_complete + second.jobs_complete
 
-    redis = Redis.from_url(redis_url)
     pattern = f"arq:result:{TaskName.queue_report}:*"
     keys = [key async for key in redis.scan_iter(match=pattern)]
-    await redis.aclose()
     assert runs >= 2
     assert runs == len(keys), "a tick ran on both workers"
     assert first.jobs_failed == second.jobs_failed == 0
@@ -214,14 +212,12 @@ async def test_duplicate_job_id_is_409(redis_client: AsyncClient) -> None:
     ],
 )
 async def test_bad_job_options_are_422(
-    redis_client: AsyncClient, redis_url: str, extra: dict[str, Any]
+    redis_client: AsyncClient, redis: Redis, extra: dict[str, Any]
 ) -> None:
     body = {"task": TaskName.word_count, "text": "x", **extra}
     response = await redis_client.post(JOBS, json=body)
     assert response.status_code == 422, extra
-    redis = Redis.from_url(redis_url)
     assert await redis.dbsize() == 0
-    await redis.aclose()
 
 
 # Abort
@@ -279,7 +275,7 @@ async def test_list_jobs_newest_first(redis_client: AsyncClient) -> None:
         location = await post_job(
             redis_client, {"task": TaskName.word_count, "text": text}
         )
-        ids.append(location.rsplit("/", 1)[1])
+        ids.append(job_id_of(location))
         await asyncio.sleep(0.005)
 
     queued = await redis_client.get(JOBS, params={"status": "queued"})
@@ -338,15 +334,13 @@ async def test_blocking_task_does_not_stall_other_jobs(
 
 @pytest.mark.asyncio
 async def test_jobs_go_to_the_configured_queue(
-    redis_client: AsyncClient, redis_url: str
+    redis_client: AsyncClient, redis: Redis
 ) -> None:
     location = await post_job(
         redis_client, {"task": TaskName.word_count, "text": "where"}
     )
-    job_id = location.rsplit("/", 1)[1]
-    redis = Redis.from_url(redis_url)
+    job_id = job_id_of(location)
     assert await redis.zscore(config.queue_name, job_id) is not None
-    await redis.aclose()
     worker = await run_worker_burst()
     assert worker.jobs_complete == 1
     job = await get_job(redis_client, location)

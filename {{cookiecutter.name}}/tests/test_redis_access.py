@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 import trustme
 from asgi_lifespan import LifespanManager
-from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
 from pydantic_core import Url
 from redis.exceptions import AuthenticationError
@@ -19,7 +18,7 @@ from {{ cookiecutter.module_name }}.tasks import (
     TaskName,
 )
 
-from .support.jobs import JOBS, post_job
+from .support.jobs import JOBS, post_job, running_app
 from .support.redis import free_port, run_redis_server
 from .support.worker import run_worker_burst
 
@@ -37,13 +36,7 @@ def acl_rule(queue_name: str) -> list[str]:
 
 async def run_job_through_api() -> dict[str, object]:
     """Queue, run, list and read back a job with the configured Redis."""
-    async with (
-        LifespanManager(main.app),
-        AsyncClient(
-            transport=ASGITransport(app=main.app),
-            base_url="https://example.com/",
-        ) as client,
-    ):
+    async with running_app() as client:
         assert (await client.get("/health/ready")).status_code == 200
         location = await post_job(
             client, {"task": TaskName.word_count, "text": "a b"}

@@ -22,7 +22,7 @@ from {{ cookiecutter.module_name }}.tasks import (
     TaskName,
 )
 
-from .support.jobs import post_job
+from .support.jobs import job_id_of, post_job
 from .support.worker import run_worker_burst
 
 KEY = b"k" * 32
@@ -77,14 +77,13 @@ def test_refuses_anything_not_signed_with_the_key(tamper: Any) -> None:
 
 @pytest.mark.asyncio
 async def test_pickled_job_runs_nothing(
-    redis_client: AsyncClient, redis_url: str, tmp_path: Path
+    redis_client: AsyncClient, redis: Redis, tmp_path: Path
 ) -> None:
     marker = tmp_path / "executed"
     location = await post_job(
         redis_client, {"task": TaskName.word_count, "text": "fine"}
     )
-    job_id = location.rsplit("/", 1)[1]
-    redis = Redis.from_url(redis_url)
+    job_id = job_id_of(location)
     await redis.set(job_key_prefix + job_id, pickle.dumps(Trap(marker)))
 
     response = await redis_client.get(location)
@@ -103,20 +102,16 @@ async def test_pickled_job_runs_nothing(
     response = await redis_client.get(location)
     assert response.status_code == 500
     assert not marker.exists(), "the API unpickled the payload"
-    await redis.aclose()
 
 
 @pytest.mark.asyncio
 async def test_jobs_are_stored_signed(
-    redis_client: AsyncClient, redis_url: str
+    redis_client: AsyncClient, redis: Redis
 ) -> None:
     location = await post_job(
         redis_client, {"task": TaskName.word_count, "text": "signed"}
     )
-    job_id = location.rsplit("/", 1)[1]
-    redis = Redis.from_url(redis_url)
-    stored = await redis.get(job_key_prefix + job_id)
-    await redis.aclose()
+    stored = await redis.get(job_key_prefix + job_id_of(location))
     assert stored is not None
     assert config.signing_key is not None
     key = config.signing_key.get_secret_value().encode()

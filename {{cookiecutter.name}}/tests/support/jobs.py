@@ -2,16 +2,42 @@
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from httpx import AsyncClient
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
 
+from {{ cookiecutter.module_name }} import main
 from {{ cookiecutter.module_name }}.config import config
 
-__all__ = ["JOBS", "post_job", "wait_for_status"]
+__all__ = [
+    "JOBS",
+    "client_of",
+    "job_id_of",
+    "post_job",
+    "running_app",
+    "wait_for_status",
+]
 
 JOBS = f"{config.path_prefix}/jobs"
 """Path of the job API."""
+
+
+def client_of(app: FastAPI) -> AsyncClient:
+    """Return an HTTP client that calls a running application in-process."""
+    return AsyncClient(
+        transport=ASGITransport(app=app), base_url="https://example.com/"
+    )
+
+
+@asynccontextmanager
+async def running_app() -> AsyncIterator[AsyncClient]:
+    """Start the application as configured now, and yield a client of it."""
+    async with LifespanManager(main.app), client_of(main.app) as client:
+        yield client
 
 
 async def post_job(client: AsyncClient, body: dict[str, Any]) -> str:
@@ -33,6 +59,11 @@ async def post_job(client: AsyncClient, body: dict[str, Any]) -> str:
     assert response.status_code == 202, response.text
     location: str = response.headers["Location"]
     return location
+
+
+def job_id_of(location: str) -> str:
+    """Return the job id at the end of a job's URL."""
+    return location.rsplit("/", 1)[1]
 
 
 async def wait_for_status(
