@@ -1,10 +1,19 @@
-"""Delete the files of unchosen options, record the answers, say what next."""
+"""Delete unchosen options' files, record the answers, make the local key."""
 
 import json
+import secrets
 import shutil
 from pathlib import Path
 
 MODULE = "{{ cookiecutter.module_name }}"
+ENV_PREFIX = "{{ cookiecutter.__env_prefix }}"
+ENV_FILE = Path(".env")
+METRICS_SETTINGS = (
+    "# Safir's metrics, off for local runs.\n"
+    "METRICS_APPLICATION={{ cookiecutter.name }}\nMETRICS_ENABLED=false\n"
+    if "{{ cookiecutter.metrics }}" == "yes"
+    else ""
+)
 
 ANSWERS_FILE = Path(".cookiecutter.json")
 """Where the project records its answers, for updates from the template."""
@@ -59,6 +68,20 @@ def record_answers() -> None:
     ANSWERS_FILE.write_text(text, encoding="utf-8")
 
 
+def write_env_file() -> None:
+    """Give this project its own signing key for local runs, once."""
+    if ENV_FILE.exists():  # a re-render (cruft update) keeps the key
+        return
+    ENV_FILE.write_text(
+        "# Local settings, made at generation; git and docker ignore this\n"
+        "# file. Production takes the key from its environment.\n"
+        f"{ENV_PREFIX}SIGNING_KEY={secrets.token_urlsafe(32)}\n"
+        + METRICS_SETTINGS,
+        encoding="utf-8",
+    )
+    ENV_FILE.chmod(0o600)
+
+
 def print_next_steps() -> None:
     """Tell the user how to start working on the new project."""
     print(
@@ -66,13 +89,13 @@ def print_next_steps() -> None:
         "  cd {{ cookiecutter.name }}\n"
         "  uv sync                      # install with the dev tools\n"
         "  uv run pytest                # tests (needs redis-server)\n"
-        "  uv run uvicorn {{ cookiecutter.module_name }}.main:app --reload\n"
-        "  uv run arq {{ cookiecutter.module_name }}.worker.main.WorkerSettings\n"
-        "See README.md for configuration and Docker.\n"
+        "  uv run python scripts/dev.py # API, worker and a private Redis\n"
+        "The signing key for local runs is in .env. See README.md.\n"
     )
 
 
 if __name__ == "__main__":
     remove_unchosen()
     record_answers()
+    write_env_file()
     print_next_steps()

@@ -534,20 +534,13 @@ ENQUEUE_EXPIRING = """
 import asyncio
 import sys
 
-from arq import create_pool
-
 from {module}.config import config
+from {module}.redis import API_RETRIES, pool_for
 from {module}.tasks import TaskName
 
 
 async def main() -> None:
-    serializer, deserializer = config.arq_serializers
-    pool = await create_pool(
-        config.arq_redis_settings,
-        job_serializer=serializer,
-        job_deserializer=deserializer,
-        default_queue_name=config.queue_name,
-    )
+    pool = pool_for(config, retries=API_RETRIES)
     job = await pool.enqueue_job(
         TaskName.word_count, text="too late", _expires=float(sys.argv[1])
     )

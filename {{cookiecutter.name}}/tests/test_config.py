@@ -9,6 +9,7 @@ from {{ cookiecutter.module_name }}.config import (
     ConfigError,
     load_config,
 )
+from {{ cookiecutter.module_name }}.redis import API_RETRIES, settings_for
 
 
 def test_reads_prefixed_variables(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -18,7 +19,7 @@ def test_reads_prefixed_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(f"{ENV_PREFIX}WORKER_JOB_TIMEOUT", "90s")
     config = load_config()
     assert config.arq_mode == ArqMode.test
-    settings = config.arq_redis_settings
+    settings = settings_for(config, retries=API_RETRIES)
     assert (settings.host, settings.port) == ("cache", 6380)
     assert settings.database == 2
     assert settings.password == "s3cret"

@@ -8,7 +8,7 @@ from httpx import AsyncClient
 from redis.asyncio import Redis
 
 from {{ cookiecutter.module_name }}.config import config
-from {{ cookiecutter.module_name }}.models import ABORTED
+from {{ cookiecutter.module_name }}.serialization import ABORTED
 from {{ cookiecutter.module_name }}.tasks import TaskName
 
 from .support.jobs import JOBS, post_job

@@ -13,10 +13,7 @@ from {{ cookiecutter.module_name }}.config import (
     CronSchedule,
     config,
 )
-from {{ cookiecutter.module_name }}.models import (
-    ABORTED,
-    TIMED_OUT,
-)
+from {{ cookiecutter.module_name }}.serialization import ABORTED, TIMED_OUT
 from {{ cookiecutter.module_name }}.tasks import (
     TaskName,
 )

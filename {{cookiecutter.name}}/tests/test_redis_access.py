@@ -14,6 +14,7 @@ from {{ cookiecutter.module_name }} import main
 from {{ cookiecutter.module_name }}.config import (
     config,
 )
+from {{ cookiecutter.module_name }}.redis import API_RETRIES, settings_for
 from {{ cookiecutter.module_name }}.tasks import (
     TaskName,
 )
@@ -125,9 +126,12 @@ async def test_rediss_checks_the_certificate_and_host(
 
 
 def test_tls_settings_verify_by_default() -> None:
-    settings = config.model_copy(
-        update={"arq_queue_url": Url("rediss://redis.example:6380/1")}
-    ).arq_redis_settings
+    settings = settings_for(
+        config.model_copy(
+            update={"arq_queue_url": Url("rediss://redis.example:6380/1")}
+        ),
+        retries=API_RETRIES,
+    )
     assert settings.ssl is True
     assert settings.ssl_check_hostname is True
     assert settings.ssl_cert_reqs == "required"

@@ -14,26 +14,9 @@ __all__ = ["JobServiceDep", "get_job_service"]
 async def get_job_service(
     queue: Annotated[JobQueue, Depends(arq_dependency)],
 ) -> JobService:
-    """Build the job service around the process's queue client.
-
-    Async, so that FastAPI calls it on the event loop rather than handing
-    it to its thread pool for every request.
-
-    Parameters
-    ----------
-    queue
-        The queue client opened by the app's lifespan.
-
-    Returns
-    -------
-    JobService
-        Service for the configured queue.
-    """
-    return JobService(
-        queue,
-        abort_timeout=config.abort_timeout,
-        fetch_allowed_hosts=config.fetch_allowed_hosts,
-    )
+    """Build the job service around the process's queue client."""
+    # Async, so that FastAPI does not hand it to its thread pool each time.
+    return JobService(queue, config)
 
 
 type JobServiceDep = Annotated[JobService, Depends(get_job_service)]

@@ -1,5 +1,6 @@
-"""Errors that the API reports to clients."""
+"""Errors that the API reports to clients, in Safir's error model."""
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import Request, status
@@ -7,16 +8,17 @@ from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 from safir.fastapi import ClientRequestError
 from safir.models import ErrorLocation
+from starlette.exceptions import HTTPException
 
 __all__ = [
-    "QUEUE_ERRORS",
-    "RETRY_AFTER_SECONDS",
     "FetchNotAllowedError",
     "JobAlreadyFinishedError",
     "JobIdConflictError",
     "JobNotFoundError",
     "error_body",
+    "http_error_handler",
     "invalid_job_data_handler",
+    "queue_unavailable",
     "queue_unavailable_handler",
 ]
 
@@ -54,7 +56,7 @@ class FetchNotAllowedError(ClientRequestError):
     """The URL's host is not in the configured allow-list."""
 
     error = "fetch_not_allowed"
-    status_code = 422
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
 
     def __init__(self, message: str) -> None:
         super().__init__(message, ErrorLocation.body, ["url"])
@@ -76,82 +78,60 @@ class JobIdConflictError(ClientRequestError):
 
 
 def error_body(message: str, error_type: str) -> dict[str, Any]:
-    """Build an error body in Safir's error model.
-
-    For answers that no `~safir.fastapi.ClientRequestError` produces.
-
-    Parameters
-    ----------
-    message
-        What went wrong, for the ``msg`` field.
-    error_type
-        Machine-readable error code, for the ``type`` field.
-
-    Returns
-    -------
-    dict
-        ``{"detail": [{"msg": ..., "type": ...}]}``.
-    """
+    """Build ``{"detail": [{"msg": ..., "type": ...}]}``, Safir's model."""
     return {"detail": [{"msg": message, "type": error_type}]}
+
+
+def queue_unavailable(exc: BaseException) -> tuple[str, dict[str, str]]:
+    """Say why Redis is unavailable, with the headers of a 503 answer."""
+    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return f"Redis did not answer ({reason})", {
+        "Retry-After": str(RETRY_AFTER_SECONDS)
+    }
 
 
 async def queue_unavailable_handler(
     _request: Request, exc: Exception
 ) -> JSONResponse:
-    """Answer 503 with a JSON reason when Redis cannot be reached.
-
-    Parameters
-    ----------
-    _request
-        The request that needed Redis.
-    exc
-        The Redis client's error, or `TimeoutError`.
-
-    Returns
-    -------
-    fastapi.responses.JSONResponse
-        A 503 in Safir's error model with a ``Retry-After`` header.
-    """
-    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    """Answer 503 with a JSON reason when Redis cannot be reached."""
+    reason, headers = queue_unavailable(exc)
     return JSONResponse(
-        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        content=error_body(
-            f"The job queue is unavailable ({reason})", "queue_unavailable"
+        error_body(
+            f"The job queue is unavailable: {reason}", "queue_unavailable"
         ),
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers,
     )
-
-
-QUEUE_ERRORS: tuple[type[Exception], ...] = (RedisError, TimeoutError)
-"""Exceptions that mean the queue's Redis could not be reached in time."""
 
 
 async def invalid_job_data_handler(
     _request: Request, exc: Exception
 ) -> JSONResponse:
-    """Answer 500 with a JSON reason when a job in Redis cannot be read.
-
-    The job's data is not signed with this service's key (tampered with,
-    truncated, or written by another program or serializer). Nothing in it
-    was interpreted.
-
-    Parameters
-    ----------
-    _request
-        The request that read the job.
-    exc
-        arq's deserialization error.
-
-    Returns
-    -------
-    fastapi.responses.JSONResponse
-        A 500 in Safir's error model.
-    """
+    """Answer 500 when a job in Redis is not signed with an accepted key."""
     cause = exc.__cause__ or exc
     return JSONResponse(
-        status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        content=error_body(
-            f"The job's data in Redis cannot be read: {cause}",
+        error_body(
+            "The job's data in Redis cannot be read, and nothing in it was"
+            f" run: {cause} (written by another application sharing this"
+            " Redis database, with a signing key no longer accepted, or"
+            " tampered with)",
             "invalid_job_data",
         ),
+        status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
+
+
+async def http_error_handler(
+    _request: Request, exc: Exception
+) -> JSONResponse:
+    """Answer Starlette's own errors (no such route, ...) in Safir's model."""
+    if not isinstance(exc, HTTPException):
+        raise TypeError("registered for HTTPException only")
+    slug = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
+    return JSONResponse(
+        error_body(str(exc.detail), slug), exc.status_code, exc.headers
+    )
+
+
+QUEUE_ERRORS: tuple[type[Exception], ...] = (RedisError,)
+"""Errors that mean the queue's Redis could not be reached in time."""

@@ -1,12 +1,14 @@
 """ASGI middleware of the API."""
 
 import json
+import sys
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .exceptions import error_body
+from .redis import start_failure
 
-__all__ = ["BodySizeLimitMiddleware"]
+__all__ = ["BodySizeLimitMiddleware", "StartupExitMiddleware"]
 
 
 class BodySizeLimitMiddleware:
@@ -15,13 +17,6 @@ class BodySizeLimitMiddleware:
     A declared ``Content-Length`` over the limit is refused at once; a
     streamed body is counted as it arrives and refused when it passes the
     limit, so no handler ever sees (or enqueues) an oversized body.
-
-    Parameters
-    ----------
-    app
-        The application to protect.
-    max_bytes
-        Largest body accepted.
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
@@ -79,3 +74,31 @@ class BodySizeLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": encoded})
+
+
+class StartupExitMiddleware:
+    """Report an unreachable Redis at start in one line, not a traceback.
+
+    Starlette sends uvicorn the formatted traceback of whatever stopped the
+    lifespan; `RedisUnavailableError` says all there is to say.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Pass the lifespan on, shortening a failed start's message."""
+        if scope["type"] != "lifespan":
+            await self._app(scope, receive, send)
+            return
+
+        async def send_message_only(message: Message) -> None:
+            # Starlette sends this from the except block that caught it.
+            failure = start_failure(sys.exc_info()[1])
+            if message["type"] == "lifespan.startup.failed" and failure:
+                message = {**message, "message": str(failure)}
+            await send(message)
+
+        await self._app(scope, receive, send_message_only)

@@ -1,40 +1,35 @@
-"""The API's arq queue client: Safir's, plus job ids, deferral and listing.
-
-`RedisJobQueue` and `MockJobQueue` extend Safir's `~safir.arq.RedisArqQueue`
-and `~safir.arq.MockArqQueue` with the operations the job API needs beyond
-Safir's `~safir.arq.ArqQueue` interface, so the handler tests can keep using
-the mock exactly as Safir documents.
-"""
+"""The API's queue client: Safir's arq queues, plus what the job API needs."""
 
 import asyncio
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast, override
+from typing import Any, override
 
-from arq import create_pool
-from arq.connections import ArqRedis, RedisSettings
+import structlog
 from arq.constants import (
-    default_queue_name,
     in_progress_key_prefix,
+    job_key_prefix,
     result_key_prefix,
+    retry_key_prefix,
 )
-from arq.jobs import Job, JobStatus
+from arq.jobs import DeserializationError, Job, JobStatus
 from arq.utils import timestamp_ms
-from redis.asyncio.sentinel import Sentinel
 from safir.arq import (
     ArqMode,
     ArqQueue,
     JobMetadata,
     JobNotFound,
     JobNotQueued,
+    JobResultUnavailable,
     MockArqQueue,
     RedisArqQueue,
 )
-from safir.dependencies.arq import ArqDependency
 
-from .serialization import Serializers
+from .config import Config
+from .logs import LOGGER_NAME
+from .redis import API_RETRIES, pool_for
 
 __all__ = [
     "JobOptions",
@@ -43,74 +38,13 @@ __all__ = [
     "QueueDependency",
     "RedisJobQueue",
     "arq_dependency",
-    "sentinel_pool",
 ]
 
 LIST_SCAN_LIMIT = 10_000
-"""Most queue entries or result keys that one listing request examines."""
+"""Most queue entries or result keys that one listing examines."""
 
 LIST_BATCH = 50
 """Jobs read from Redis at a time while listing."""
-
-
-def sentinel_pool(
-    settings: RedisSettings, serializers: Serializers, *, queue_name: str
-) -> ArqRedis:
-    """Return an arq pool on the master that Redis Sentinels name.
-
-    arq's `~arq.connections.create_pool` passes a Sentinel pool none of the
-    settings' retries, so every command during a failover fails at once and
-    an arq worker exits. This pool retries as ``settings`` say, and each
-    retry connects anew, asking the Sentinels for the current master. It
-    connects on its first command.
-
-    Parameters
-    ----------
-    settings
-        Redis settings with ``sentinel`` set and ``host`` the Sentinels.
-    serializers
-        Serializer and deserializer of jobs and results.
-    queue_name
-        Queue that jobs go to and are read from.
-
-    Returns
-    -------
-    arq.connections.ArqRedis
-        The pool.
-    """
-    if isinstance(settings.host, str) or not settings.sentinel:
-        raise ValueError("settings do not name Sentinels")
-    timeout = {"socket_connect_timeout": settings.conn_timeout}
-    tls = (
-        {
-            "ssl": True,
-            "ssl_ca_certs": settings.ssl_ca_certs,
-            "ssl_check_hostname": settings.ssl_check_hostname,
-        }
-        if settings.ssl
-        else {}
-    )
-    # redis-py's Sentinel.__init__ has no annotations.
-    sentinels = Sentinel(  # type: ignore[no-untyped-call]
-        settings.host,
-        # Sentinels that do not answer in time are skipped, not waited for.
-        sentinel_kwargs={**timeout, "socket_timeout": settings.conn_timeout},
-        db=settings.database,
-        username=settings.username,
-        password=settings.password,
-        retry=settings.retry,
-        retry_on_error=settings.retry_on_error,
-        retry_on_timeout=settings.retry_on_timeout,
-        **timeout,
-        **tls,
-    )
-    pool = cast(
-        "ArqRedis",
-        sentinels.master_for(settings.sentinel_master, redis_class=ArqRedis),
-    )
-    pool.job_serializer, pool.job_deserializer = serializers
-    pool.default_queue_name = queue_name
-    return pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +52,8 @@ class JobOptions:
     """How and when a job is queued, apart from its task's arguments."""
 
     job_id: str | None = None
-    """Client-chosen id; a second job with a live id is refused."""
-
     defer_by: timedelta | None = None
-    """Run no sooner than this long after it is queued."""
-
     defer_until: datetime | None = None
-    """Run no sooner than this time."""
 
     def run_at(self, now: datetime) -> datetime:
         """Return when the job becomes due, given the time it is queued."""
@@ -132,29 +61,25 @@ class JobOptions:
             return self.defer_until
         return now + (self.defer_by or timedelta(0))
 
+    def status(self, now: datetime) -> JobStatus:
+        """Return the status of a job queued now with these options."""
+        return (
+            JobStatus.deferred if self.run_at(now) > now else JobStatus.queued
+        )
+
 
 class JobQueue(ArqQueue, ABC):
-    """Safir's queue interface plus what the job API needs."""
+    """Safir's queue interface, plus what the job API needs.
+
+    A second implementation (another store, another queue library) provides
+    these three methods and Safir's `~safir.arq.ArqQueue` ones.
+    """
 
     @abstractmethod
     async def submit(
         self, task_name: str, kwargs: dict[str, Any], options: JobOptions
     ) -> JobMetadata:
         """Queue a job on the default queue.
-
-        Parameters
-        ----------
-        task_name
-            Name of the task.
-        kwargs
-            Keyword arguments of the task.
-        options
-            Job id and deferral.
-
-        Returns
-        -------
-        safir.arq.JobMetadata
-            The queued job.
 
         Raises
         ------
@@ -167,80 +92,24 @@ class JobQueue(ArqQueue, ABC):
     async def list_jobs(
         self, status: JobStatus, limit: int
     ) -> list[JobMetadata]:
-        """List jobs of the default queue with a status, newest first.
+        """List up to ``limit`` jobs with a status, newest first.
 
-        Parameters
-        ----------
-        status
-            Status to list.
-        limit
-            Most jobs to return.
-
-        Returns
-        -------
-        list of safir.arq.JobMetadata
-            Jobs, most recently queued first; complete jobs carry results.
+        Complete jobs carry their results. An entry that cannot be read is
+        left out and logged.
         """
 
     @abstractmethod
     async def ping(self) -> None:
-        """Check that the queue's store answers.
-
-        Raises
-        ------
-        Exception
-            Whatever the store's client raises when it cannot be reached.
-        """
+        """Check that the store answers; raise its client's error if not."""
 
 
 class RedisJobQueue(RedisArqQueue, JobQueue):
-    """The production queue, in Redis.
-
-    Every read goes through the pool's deserializer; Safir's base class
-    would read jobs and results with pickle whatever the pool was given.
-    """
-
-    @classmethod
-    async def connect(
-        cls,
-        redis_settings: RedisSettings,
-        serializers: Serializers,
-        *,
-        default_queue_name: str = default_queue_name,
-    ) -> "RedisJobQueue":
-        """Open a connection pool that stores jobs with ``serializers``.
-
-        Parameters
-        ----------
-        redis_settings
-            Redis connection settings.
-        serializers
-            Serializer and deserializer of jobs and results.
-        default_queue_name
-            Queue that jobs go to and are read from.
-
-        Returns
-        -------
-        RedisJobQueue
-            The queue client.
-        """
-        if redis_settings.sentinel:
-            pool = sentinel_pool(
-                redis_settings, serializers, queue_name=default_queue_name
-            )
-            await pool.ping()
-            return cls(pool, default_queue_name=default_queue_name)
-        serializer, deserializer = serializers
-        pool = await create_pool(
-            redis_settings,
-            default_queue_name=default_queue_name,
-            job_serializer=serializer,
-            job_deserializer=deserializer,
-        )
-        return cls(pool, default_queue_name=default_queue_name)
+    """The production queue, in Redis."""
 
     @override
     def _get_job(self, job_id: str, queue_name: str | None = None) -> Job:
+        # Safir's RedisArqQueue reads with pickle whatever the pool was
+        # given; this reads with the pool's signed deserializer.
         return Job(
             job_id,
             self._pool,
@@ -263,18 +132,38 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
         )
         if job is None:
             raise JobNotQueued(options.job_id)
-        # Built from what was just written rather than read back from Redis,
-        # which would cost four more round trips per request.
-        run_at = options.run_at(now)
+        # Built from what was just written: reading it back would cost four
+        # more round trips per request.
         return JobMetadata(
             id=job.job_id,
             name=task_name,
             args=(),
             kwargs=kwargs,
             enqueue_time=now,
-            status=JobStatus.deferred if run_at > now else JobStatus.queued,
+            status=options.status(now),
             queue_name=self.default_queue_name,
         )
+
+    @override
+    async def abort_job(
+        self,
+        job_id: str,
+        queue_name: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> bool:
+        try:
+            return await super().abort_job(job_id, queue_name, timeout=timeout)
+        except DeserializationError:
+            # No worker of this service could run it: take it off the queue.
+            queue = queue_name or self.default_queue_name
+            async with self._pool.pipeline(transaction=True) as pipe:
+                pipe.zrem(queue, job_id)
+                pipe.delete(job_key_prefix + job_id, retry_key_prefix + job_id)
+                removed, _ = await pipe.execute()
+            if not removed:
+                raise
+            return True
 
     @override
     async def list_jobs(
@@ -289,10 +178,13 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
         else:
             ids = await self._queued_ids(status)
         found: list[JobMetadata] = []
+        unreadable: list[str] = []
         batch = max(limit, LIST_BATCH)
         for start in range(0, len(ids), batch):
             chunk = ids[start : start + batch]
-            jobs = await asyncio.gather(*(self._read(i) for i in chunk))
+            jobs = await asyncio.gather(
+                *(self._read(i, status, unreadable) for i in chunk)
+            )
             found.extend(
                 job
                 for job in jobs
@@ -302,6 +194,12 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
             )
             if ordered and len(found) >= limit:
                 break
+        if unreadable:
+            structlog.get_logger(LOGGER_NAME).warning(
+                "Left out jobs whose data this service cannot read",
+                count=len(unreadable),
+                job_ids=unreadable[:10],
+            )
         found.sort(key=lambda job: job.enqueue_time, reverse=True)
         return found[:limit]
 
@@ -309,14 +207,20 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
     async def ping(self) -> None:
         await self._pool.ping()
 
-    async def _read(self, job_id: str) -> JobMetadata | None:
+    async def _read(
+        self, job_id: str, status: JobStatus, unreadable: list[str]
+    ) -> JobMetadata | None:
         try:
-            metadata = await self.get_job_metadata(job_id)
-            if metadata.status == JobStatus.complete:
+            if status == JobStatus.complete:
                 return await self.get_job_result(job_id)
-        except JobNotFound:
+            return await self.get_job_metadata(job_id)
+        except (JobNotFound, JobResultUnavailable):
             return None  # finished or expired while we listed
-        return metadata
+        except DeserializationError:
+            # Another application's entry in a shared database, one signed
+            # with a key no longer accepted, or one tampered with.
+            unreadable.append(job_id)
+            return None
 
     async def _queued_ids(self, status: JobStatus) -> list[str]:
         now = timestamp_ms()
@@ -371,14 +275,13 @@ class MockJobQueue(MockArqQueue, JobQueue):
         if job_id in jobs:
             raise JobNotQueued(job_id)
         now = datetime.now(tz=UTC)
-        deferred = options.run_at(now) > now
         job = JobMetadata(
             id=job_id,
             name=task_name,
             args=(),
             kwargs=kwargs,
             enqueue_time=now,
-            status=JobStatus.deferred if deferred else JobStatus.queued,
+            status=options.status(now),
             queue_name=self.default_queue_name,
         )
         jobs[job_id] = job
@@ -402,57 +305,37 @@ class MockJobQueue(MockArqQueue, JobQueue):
         return
 
 
-class QueueDependency(ArqDependency):
-    """Safir's arq dependency, serving a `JobQueue` on the configured queue."""
+class QueueDependency:
+    """Opens the process's `JobQueue` in the lifespan and serves it.
+
+    Takes the place of Safir's ``arq_dependency``, which builds its mock
+    without the queue name (so it knows only arq's default queue) and its
+    Redis queue with pickle.
+    """
 
     def __init__(self) -> None:
-        super().__init__()
         self._queue: JobQueue | None = None
 
-    @override
-    async def initialize(
-        self,
-        *,
-        mode: ArqMode,
-        redis_settings: RedisSettings | None,
-        queue_name: str = default_queue_name,
-        serializers: Serializers | None = None,
-    ) -> None:
-        """Open the queue client (call from the app's lifespan).
+    async def initialize(self, config: Config) -> None:
+        """Open the queue client: Redis, or the mock in ``ArqMode.test``."""
+        if config.arq_mode == ArqMode.test:
+            self._queue = MockJobQueue(default_queue_name=config.queue_name)
+            return
+        pool = pool_for(config, retries=API_RETRIES)
+        await pool.ping()
+        self._queue = RedisJobQueue(pool, default_queue_name=config.queue_name)
 
-        Parameters
-        ----------
-        mode
-            ``production`` for Redis, ``test`` for the in-memory mock.
-        redis_settings
-            Redis connection settings, required in production.
-        queue_name
-            Queue that jobs go to and are read from.
-        serializers
-            Serializer and deserializer of jobs, required in production.
-        """
-        if mode == ArqMode.production:
-            if redis_settings is None or serializers is None:
-                raise RuntimeError(
-                    "redis_settings and serializers are required in production"
-                )
-            self._queue = await RedisJobQueue.connect(
-                redis_settings, serializers, default_queue_name=queue_name
-            )
-        else:
-            self._queue = MockJobQueue(default_queue_name=queue_name)
-        self._arq_queue = self._queue
-
-    @override
     async def __call__(self) -> JobQueue:
+        """Return the queue, for ``Depends``."""
         if self._queue is None:
             raise RuntimeError("The queue dependency is not initialized")
         return self._queue
 
-    @override
     async def aclose(self) -> None:
-        await super().aclose()
-        self._queue = None
+        """Close the queue's connections."""
+        if self._queue is not None:
+            await self._queue.aclose()
+            self._queue = None
 
 
 arq_dependency = QueueDependency()

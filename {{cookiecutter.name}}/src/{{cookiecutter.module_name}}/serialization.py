@@ -1,11 +1,8 @@
-"""Signed JSON for everything that arq stores in Redis.
+"""Signed JSON for everything that arq stores in Redis, and its failures.
 
-arq's default, pickle, runs code found in the payload: anyone who can write a
-job key in Redis could run code in the worker, and in the API, which reads
-jobs and results with the same deserializer. This module's serializer writes
-JSON with an HMAC-SHA256 signature keyed by the ``SIGNING_KEY`` setting, and
-reads nothing whose signature does not match: a tampered, truncated or
-pickled payload raises `InvalidPayloadError` and executes nothing.
+arq's default, pickle, runs code found in Redis. These payloads are JSON
+behind an HMAC-SHA256 signature, and nothing is parsed before its signature
+matches one of the configured keys.
 """
 
 import asyncio
@@ -14,25 +11,30 @@ import hashlib
 import hmac
 import json
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic_core import to_jsonable_python
 
 __all__ = [
-    "EXCEPTION_KEY",
+    "ABORTED",
+    "TIMED_OUT",
     "InvalidPayloadError",
     "JobFailure",
     "Serializers",
     "SignedJsonSerializer",
+    "describe_failure",
     "pickle_serializers",
 ]
 
-EXCEPTION_KEY = "__exception__"
-"""Key of the JSON object that stands for a failed job's exception."""
+ABORTED = "Job was aborted"
+"""The ``error`` of a job that was aborted before or while it ran."""
 
+TIMED_OUT = "TimeoutError: job exceeded its time limit"
+"""The ``error`` of a job that ran past its time limit."""
+
+_EXCEPTION_KEY = "__exception__"
 _SIGNATURE_LENGTH = 64
-"""Hexadecimal characters of an HMAC-SHA256 signature."""
 
 type Serializers = tuple[
     Callable[[dict[str, Any]], bytes], Callable[[bytes], dict[str, Any]]
@@ -45,15 +47,7 @@ class InvalidPayloadError(ValueError):
 
 
 class JobFailure(Exception):  # noqa: N818 - it describes a failure, not an error of its own
-    """A failed job's exception, as read back from Redis.
-
-    Parameters
-    ----------
-    type_name
-        Name of the exception's class.
-    message
-        The exception's message.
-    """
+    """A failed job's exception of a type that is not builtin, read back."""
 
     def __init__(self, type_name: str, message: str) -> None:
         super().__init__(type_name, message)
@@ -61,27 +55,44 @@ class JobFailure(Exception):  # noqa: N818 - it describes a failure, not an erro
         self.message = message
 
     def __str__(self) -> str:
-        if not self.message:
-            return self.type_name
-        return f"{self.type_name}: {self.message}"
+        return (
+            f"{self.type_name}: {self.message}"
+            if self.message
+            else self.type_name
+        )
+
+
+def describe_failure(result: Any) -> str:
+    """Say why a job failed, from the exception stored as its result."""
+    if isinstance(result, asyncio.CancelledError):
+        return ABORTED
+    if type(result) is TimeoutError:
+        return TIMED_OUT
+    if isinstance(result, BaseException) and not isinstance(
+        result, JobFailure
+    ):
+        message = str(result)
+        name = type(result).__name__
+        return f"{name}: {message}" if message else name
+    return str(result)
 
 
 def _encode(value: Any) -> Any:
     if isinstance(value, JobFailure):
         return {
-            EXCEPTION_KEY: {"type": value.type_name, "message": value.message}
+            _EXCEPTION_KEY: {"type": value.type_name, "message": value.message}
         }
     if isinstance(value, BaseException):
         name = type(value).__name__
-        return {EXCEPTION_KEY: {"type": name, "message": str(value)}}
+        return {_EXCEPTION_KEY: {"type": name, "message": str(value)}}
     return to_jsonable_python(value)
 
 
 def _decode(obj: dict[str, Any]) -> Any:
-    if set(obj) != {EXCEPTION_KEY}:
+    if set(obj) != {_EXCEPTION_KEY}:
         return obj
-    name = str(obj[EXCEPTION_KEY].get("type", "Exception"))
-    message = str(obj[EXCEPTION_KEY].get("message", ""))
+    name = str(obj[_EXCEPTION_KEY].get("type", "Exception"))
+    message = str(obj[_EXCEPTION_KEY].get("message", ""))
     if name == "CancelledError":
         return asyncio.CancelledError(message)
     known = getattr(builtins, name, None)
@@ -94,61 +105,52 @@ def _decode(obj: dict[str, Any]) -> Any:
 
 
 class SignedJsonSerializer:
-    """JSON with an HMAC-SHA256 signature, for arq's jobs and results.
+    """JSON signed with HMAC-SHA256, for arq's jobs and results.
 
-    Exceptions of failed jobs keep their type name and message: builtin
-    types come back as themselves, others as `JobFailure`.
+    Failed jobs keep their exception's type and message: builtin types come
+    back as themselves, others as `JobFailure`.
 
     Parameters
     ----------
     key
-        Secret shared by the API and the worker.
+        Signs what is written; the API and the worker share it.
+    accepted
+        Further keys whose signatures are accepted when reading.
     """
 
-    def __init__(self, key: bytes) -> None:
-        self._key = key
+    def __init__(self, key: bytes, accepted: Sequence[bytes] = ()) -> None:
+        # Keyed once: copying a keyed HMAC is cheaper than keying one.
+        self._signer = hmac.new(key, digestmod=hashlib.sha256)
+        self._readers = [self._signer] + [
+            hmac.new(other, digestmod=hashlib.sha256) for other in accepted
+        ]
 
     def dumps(self, data: dict[str, Any]) -> bytes:
-        """Serialize and sign a job or result.
-
-        Parameters
-        ----------
-        data
-            arq's job or result dictionary.
-
-        Returns
-        -------
-        bytes
-            Signature, ``.``, then the JSON document.
-        """
-        body = json.dumps(data, default=_encode, separators=(",", ":"))
-        payload = body.encode()
-        return self._sign(payload) + b"." + payload
+        """Serialize and sign a job or result: signature, ``.``, JSON."""
+        payload = json.dumps(
+            data, default=_encode, separators=(",", ":")
+        ).encode()
+        return self._sign(self._signer, payload) + b"." + payload
 
     def loads(self, data: bytes) -> dict[str, Any]:
         """Check the signature, then parse a job or result.
 
-        Parameters
-        ----------
-        data
-            Bytes read from Redis.
-
-        Returns
-        -------
-        dict
-            arq's job or result dictionary.
-
         Raises
         ------
         InvalidPayloadError
-            Raised if the data is not signed with this key, whatever it
-            holds; nothing in it is interpreted first.
+            Raised if no accepted key signed the data; nothing in it is
+            interpreted first.
         """
         signature, dot, payload = data.partition(b".")
         if len(signature) != _SIGNATURE_LENGTH or not dot:
             raise InvalidPayloadError("Redis holds an unsigned job payload")
-        if not hmac.compare_digest(signature, self._sign(payload)):
-            raise InvalidPayloadError("Job payload signature does not match")
+        if not any(
+            hmac.compare_digest(signature, self._sign(reader, payload))
+            for reader in self._readers
+        ):
+            raise InvalidPayloadError(
+                "the payload's signature matches none of the signing keys"
+            )
         result: dict[str, Any] = json.loads(payload, object_hook=_decode)
         return result
 
@@ -157,17 +159,13 @@ class SignedJsonSerializer:
         """The serializer and deserializer, for arq."""
         return self.dumps, self.loads
 
-    def _sign(self, payload: bytes) -> bytes:
-        digest = hmac.new(self._key, payload, hashlib.sha256)
-        return digest.hexdigest().encode()
+    @staticmethod
+    def _sign(keyed: "hmac.HMAC", payload: bytes) -> bytes:
+        mac = keyed.copy()
+        mac.update(payload)
+        return mac.hexdigest().encode()
 
 
 def pickle_serializers() -> Serializers:
-    """Return arq's default pickle pair, for the explicit ``pickle`` opt-in.
-
-    Returns
-    -------
-    tuple
-        `pickle.dumps` and `pickle.loads`.
-    """
+    """Return arq's default pickle pair, for the explicit opt-in."""
     return pickle.dumps, pickle.loads

@@ -23,3 +23,7 @@ class TaskName(StrEnum):
 
     queue_report = "queue_report"
     """Periodic: count the jobs waiting on the queue."""
+
+    def __repr__(self) -> str:
+        # pydantic names the tasks by their repr when a request has none.
+        return repr(self.value)

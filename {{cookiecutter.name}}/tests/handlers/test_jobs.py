@@ -7,8 +7,8 @@ import pytest
 from httpx import AsyncClient
 
 from {{ cookiecutter.module_name }}.config import config
-from {{ cookiecutter.module_name }}.models import ABORTED
 from {{ cookiecutter.module_name }}.queue import MockJobQueue
+from {{ cookiecutter.module_name }}.serialization import ABORTED
 from {{ cookiecutter.module_name }}.tasks import TaskName
 
 JOBS = f"{config.path_prefix}/jobs"

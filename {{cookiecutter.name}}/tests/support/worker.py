@@ -8,6 +8,7 @@ from typing import Any
 from arq.worker import Worker, create_worker
 
 from {{ cookiecutter.module_name }}.config import config
+from {{ cookiecutter.module_name }}.redis import WORKER_RETRIES, pool_for
 from {{ cookiecutter.module_name }}.worker.main import (
     WorkerSettings,
     build_functions,
@@ -36,7 +37,7 @@ def make_worker(**overrides: Any) -> Worker:
     settings: dict[str, Any] = {
         "functions": build_functions(config),
         "cron_jobs": [],
-        "redis_settings": config.arq_redis_settings,
+        "redis_pool": pool_for(config, retries=WORKER_RETRIES),
         "queue_name": config.queue_name,
         "job_timeout": config.worker_job_timeout,
         "max_jobs": config.worker_max_jobs,

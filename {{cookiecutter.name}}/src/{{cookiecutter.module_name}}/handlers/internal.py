@@ -6,7 +6,7 @@ from safir.metadata import Metadata, get_metadata
 from .. import DISTRIBUTION_NAME
 from ..config import config
 from ..dependencies import JobServiceDep
-from ..exceptions import QUEUE_ERRORS, RETRY_AFTER_SECONDS
+from ..exceptions import QUEUE_ERRORS, queue_unavailable
 from ..models import HealthResponse
 
 __all__ = ["internal_router"]
@@ -57,8 +57,8 @@ async def get_readiness(
     try:
         await service.check_queue()
     except QUEUE_ERRORS as exc:
+        reason, headers = queue_unavailable(exc)
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        reason = f"Redis did not answer: {type(exc).__name__} {exc}".strip()
+        response.headers.update(headers)
         return HealthResponse(status="unavailable", reason=reason)
     return HealthResponse(status="ok")

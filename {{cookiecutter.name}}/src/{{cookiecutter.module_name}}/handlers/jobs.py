@@ -23,7 +23,6 @@ type JobId = Annotated[
         examples=["4d7f7f0a0d6e4b8c9f1e2a3b4c5d6e7f"],
     ),
 ]
-"""A job id in a URL: letters, digits, ``_`` and ``-``, at most 64."""
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     status.HTTP_404_NOT_FOUND: {"model": ErrorModel}

@@ -1,10 +1,10 @@
 """Enqueueing, listing, inspecting and aborting jobs for the API."""
 
 import asyncio
-from datetime import timedelta
 from enum import Enum
 
-from arq.jobs import JobStatus
+from arq.jobs import DeserializationError, JobStatus
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from safir.arq import (
     JobMetadata,
     JobNotFound,
@@ -12,15 +12,14 @@ from safir.arq import (
     JobResultUnavailable,
 )
 
+from ..config import Config
 from ..exceptions import (
-    FetchNotAllowedError,
     JobAlreadyFinishedError,
     JobIdConflictError,
     JobNotFoundError,
 )
-from ..models import FetchStatusJob, JobRequest
+from ..models import JobRequest
 from ..queue import JobOptions, JobQueue
-from .fetch import HostNotAllowedError, check_fetch_allowed
 
 __all__ = ["AbortOutcome", "JobService"]
 
@@ -45,22 +44,13 @@ class JobService:
     ----------
     queue
         The queue client (Redis, or the mock in tests).
-    abort_timeout
-        How long an abort waits for a worker to confirm it.
-    fetch_allowed_hosts
-        Hosts that ``fetch_status`` jobs may request.
+    config
+        Configuration: the abort timeout and each task's policy.
     """
 
-    def __init__(
-        self,
-        queue: JobQueue,
-        *,
-        abort_timeout: timedelta,
-        fetch_allowed_hosts: list[str],
-    ) -> None:
+    def __init__(self, queue: JobQueue, config: Config) -> None:
         self._queue = queue
-        self._abort_timeout = abort_timeout
-        self._fetch_allowed_hosts = fetch_allowed_hosts
+        self._config = config
 
     async def enqueue(self, request: JobRequest) -> JobMetadata:
         """Queue a job for one of the tasks that clients may run.
@@ -77,16 +67,12 @@ class JobService:
 
         Raises
         ------
-        FetchNotAllowedError
-            Raised if a ``fetch_status`` job names a host that is not allowed.
+        safir.fastapi.ClientRequestError
+            Raised if the task's policy refuses the request.
         JobIdConflictError
             Raised if a job with the requested id already exists.
         """
-        if isinstance(request, FetchStatusJob):
-            try:
-                check_fetch_allowed(request.url, self._fetch_allowed_hosts)
-            except HostNotAllowedError as exc:
-                raise FetchNotAllowedError(str(exc)) from exc
+        request.check_policy(self._config)
         options = JobOptions(
             job_id=request.job_id,
             defer_by=request.defer_by,
@@ -168,10 +154,14 @@ class JobService:
         JobAlreadyFinishedError
             Raised if the job has already finished.
         """
-        job = await self.get(job_id)
-        if job.status == JobStatus.complete:
-            raise JobAlreadyFinishedError(job_id)
-        timeout = self._abort_timeout.total_seconds()
+        try:
+            job = await self.get(job_id)
+        except DeserializationError:
+            pass  # the queue drops a job that no worker could read
+        else:
+            if job.status == JobStatus.complete:
+                raise JobAlreadyFinishedError(job_id)
+        timeout = self._config.abort_timeout.total_seconds()
         try:
             aborted = await self._queue.abort_job(job_id, timeout=timeout)
         except TimeoutError:
@@ -187,8 +177,12 @@ class JobService:
 
         Raises
         ------
-        Exception
-            Whatever the Redis client raises, or `TimeoutError`.
+        redis.exceptions.RedisError
+            Raised if Redis cannot be reached or does not answer in time.
         """
-        async with asyncio.timeout(PING_TIMEOUT):
-            await self._queue.ping()
+        try:
+            async with asyncio.timeout(PING_TIMEOUT):
+                await self._queue.ping()
+        except TimeoutError as exc:
+            message = f"no answer within {PING_TIMEOUT} s"
+            raise RedisTimeoutError(message) from exc

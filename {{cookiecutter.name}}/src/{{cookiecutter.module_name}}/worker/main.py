@@ -3,24 +3,32 @@
 import asyncio
 import logging
 import math
+import sys
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from typing import Any
 
+import httpx
 import uvloop
-from arq.connections import ArqRedis
+from arq.constants import health_check_key_suffix
 from arq.cron import CronJob, cron
 from arq.typing import StartupShutdown, WorkerCoroutine
 from arq.worker import Function, func
 
 from ..config import Config, config
-from ..factory import create_http_client, setup_logging
+from ..logs import setup_logging
 {%- if cookiecutter.metrics == "yes" %}
 from ..metrics import make_job_start_hook, start_worker_metrics
 {%- endif %}
-from ..queue import sentinel_pool
+from ..redis import (
+    WORKER_RETRIES,
+    pool_for,
+    serializers_for,
+    settings_for,
+    start_failure,
+)
 from ..tasks import TaskName
 from .context import WorkerState, get_state, set_state
 from .functions import digest, fetch_status, queue_report, word_count
@@ -33,20 +41,12 @@ __all__ = [
     "startup",
 ]
 
+HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+"""Timeout of the tasks' HTTP requests, so that no job hangs on a peer."""
+
 
 def build_functions(config: Config) -> list[Function]:
-    """Register every task under its `TaskName`, with its limits.
-
-    Parameters
-    ----------
-    config
-        Configuration to take per-task limits from.
-
-    Returns
-    -------
-    list of arq.worker.Function
-        The worker's functions.
-    """
+    """Register every task under its `TaskName`, with its limits."""
     return [
         func(word_count, name=TaskName.word_count),
         func(
@@ -62,18 +62,8 @@ def build_functions(config: Config) -> list[Function]:
 def build_cron_jobs(config: Config) -> list[CronJob]:
     """Schedule the periodic tasks.
 
-    ``unique`` (arq's default) gives each run a job id made of the task and
-    the time it is due, so when several workers run, one of them runs it.
-
-    Parameters
-    ----------
-    config
-        Configuration to take schedules from.
-
-    Returns
-    -------
-    list of arq.cron.CronJob
-        The worker's cron jobs.
+    ``unique`` gives each run the id ``<task>:<due time>``, so that when
+    several workers run, one of them runs it.
     """
     schedule = config.queue_report_schedule
     return [
@@ -89,21 +79,26 @@ def build_cron_jobs(config: Config) -> list[CronJob]:
     ]
 
 
+def health_check_key(config: Config) -> str | None:
+    """Return this worker's own health-check key, or `None` for arq's."""
+    if config.worker_name is None:
+        return None
+    return f"{config.queue_name}{health_check_key_suffix}:{config.worker_name}"
+
+
 async def startup(ctx: dict[Any, Any]) -> None:
-    """Set up logging and the shared clients of one worker process.
+    """Set up logging and the clients that the tasks of this worker share.
 
     Parameters
     ----------
     ctx
-        arq's context, which the tasks receive; arq has put its Redis pool
-        under ``redis``.
+        arq's context, which every task receives.
     """
     logger = setup_logging(config).bind(worker_instance=uuid.uuid4().hex)
-    redis = ctx["redis"]
-    if not isinstance(redis, ArqRedis):
-        raise TypeError("arq did not provide its Redis pool")
     resources = AsyncExitStack()
-    http_client = await resources.enter_async_context(create_http_client())
+    http_client = await resources.enter_async_context(
+        httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False)
+    )
     executor = ThreadPoolExecutor(config.digest_threads)
     resources.callback(executor.shutdown, wait=False, cancel_futures=True)
 {%- if cookiecutter.metrics == "yes" %}
@@ -116,7 +111,7 @@ async def startup(ctx: dict[Any, Any]) -> None:
             config=config,
             logger=logger,
             http_client=http_client,
-            redis=redis,
+            redis=ctx["redis"],
             executor=executor,
             resources=resources,
         ),
@@ -129,18 +124,25 @@ async def startup(ctx: dict[Any, Any]) -> None:
 
 
 async def shutdown(ctx: dict[Any, Any]) -> None:
-    """Close what `startup` opened.
+    """Close what `startup` opened."""
+    try:
+        state = get_state(ctx)
+    except TypeError:
+        return  # start-up failed before it opened anything
 
-    Parameters
-    ----------
-    ctx
-        arq's context.
-    """
-    state = get_state(ctx)
     await state.resources.aclose()
     state.logger.info("Worker shutdown complete")
 
 
+def _report(kind: type[BaseException], error: BaseException, tb: Any) -> None:
+    # The arq command would print a traceback; this one line says it all.
+    if failure := start_failure(error):
+        print(failure, file=sys.stderr)  # noqa: T201 - the process's last word
+    else:
+        sys.__excepthook__(kind, error, tb)
+
+
+sys.excepthook = _report
 # uvloop (installed with uvicorn[standard]) runs the worker's event loop
 # faster than asyncio's own; the arq command creates its loop after this.
 asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
@@ -149,25 +151,16 @@ asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 class WorkerSettings:
     """Settings that ``arq`` reads to build the worker.
 
-    See `arq.worker.Worker` for the meaning of each attribute.
+    Each attribute is an argument of `arq.worker.Worker`; a new task goes
+    into `build_functions`, a periodic one into `build_cron_jobs`.
     """
 
     functions: Sequence[Function | WorkerCoroutine] = build_functions(config)
     cron_jobs: Sequence[CronJob] | None = build_cron_jobs(config)
-    redis_settings = config.worker_redis_settings
-    job_serializer, job_deserializer = config.arq_serializers
-    # arq builds its own pool from redis_settings, except with Sentinels:
-    # its Sentinel pool would not retry, and the worker would exit at the
-    # first command during a failover (see `sentinel_pool`).
-    redis_pool: ArqRedis | None = (
-        sentinel_pool(
-            redis_settings,
-            config.arq_serializers,
-            queue_name=config.queue_name,
-        )
-        if redis_settings.sentinel
-        else None
-    )
+    # The pool is the API's too; the settings serve ``arq --check``.
+    redis_pool = pool_for(config, retries=WORKER_RETRIES)
+    redis_settings = settings_for(config, retries=WORKER_RETRIES)
+    job_serializer, job_deserializer = serializers_for(config)
     queue_name = config.queue_name
     on_startup: StartupShutdown | None = startup
     on_shutdown: StartupShutdown | None = shutdown
@@ -183,4 +176,4 @@ class WorkerSettings:
     poll_delay = config.worker_poll_delay
     max_tries = config.worker_max_tries
     health_check_interval = config.worker_health_check_interval
-    health_check_key = config.worker_health_check_key
+    health_check_key = health_check_key(config)
