@@ -32,6 +32,7 @@ OPTIONAL_PATHS: dict[str, tuple[str, dict[str, list[str]]]] = {
         {
             "yes": [
                 f"src/{MODULE}/metrics.py",
+                "docs/metrics.md",
                 "tests/test_metrics.py",
                 "deploy/kubernetes/components/metrics",
             ],

@@ -439,9 +439,11 @@ def test_manifest_settings_are_config(
     overlay = (
         default_project.path / OVERLAY / "kustomization.yaml"
     ).read_text(encoding="utf-8")
-    readme = (default_project.path / "README.md").read_text(encoding="utf-8")
-    deploying = readme[readme.index("## Deploying") :]
-    for where, text in (("overlay", overlay), ("README", deploying)):
+    operations = (default_project.path / "docs" / "operations.md").read_text(
+        encoding="utf-8"
+    )
+    deploying = operations[: operations.index("## Rotating the signing key")]
+    for where, text in (("overlay", overlay), ("docs", deploying)):
         named = set(SECRET_LITERAL.findall(text))
         assert named == secrets, f"the {where}'s secret command: {named}"
     grace = deployment(resources, "worker")["spec"]["template"]["spec"][

@@ -231,13 +231,13 @@ class Config(BaseSettings):
     ) -> SecretStr | None:
         if key is None and info.data.get("serializer") != "pickle":
             message = (
-                "required (unless SERIALIZER=pickle): the same 32 or more"
-                " random characters for the API and the worker, from the"
-                f" environment or from {ENV_FILE}, which generation wrote;"
-                " make one with python -c 'import secrets;"
-                " print(secrets.token_urlsafe())'"
+                "required (unless SERIALIZER=pickle), the same for the API"
+                f" and the worker: set it, or add it to {ENV_FILE} with"
+                " python -c 'import secrets; print(\""
+                f"{ENV_PREFIX}SIGNING_KEY=\" + secrets.token_urlsafe())'"
+                f" >> {ENV_FILE}"
             )
-            raise ValueError(message)
+            raise PydanticCustomError("missing_key", message)
         return key
 
 

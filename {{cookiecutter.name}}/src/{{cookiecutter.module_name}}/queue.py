@@ -61,10 +61,20 @@ class JobOptions:
             return self.defer_until
         return now + (self.defer_by or timedelta(0))
 
-    def status(self, now: datetime) -> JobStatus:
-        """Return the status of a job queued now with these options."""
-        return (
-            JobStatus.deferred if self.run_at(now) > now else JobStatus.queued
+    def queued(
+        self, job_id: str, task_name: str, kwargs: dict[str, Any], queue: str
+    ) -> JobMetadata:
+        """Describe the job just queued with these options."""
+        now = datetime.now(tz=UTC)
+        deferred = self.run_at(now) > now
+        return JobMetadata(
+            id=job_id,
+            name=task_name,
+            args=(),
+            kwargs=kwargs,
+            enqueue_time=now,
+            status=JobStatus.deferred if deferred else JobStatus.queued,
+            queue_name=queue,
         )
 
 
@@ -121,7 +131,6 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
     async def submit(
         self, task_name: str, kwargs: dict[str, Any], options: JobOptions
     ) -> JobMetadata:
-        now = datetime.now(tz=UTC)
         job = await self._pool.enqueue_job(
             task_name,
             _job_id=options.job_id,
@@ -134,14 +143,8 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
             raise JobNotQueued(options.job_id)
         # Built from what was just written: reading it back would cost four
         # more round trips per request.
-        return JobMetadata(
-            id=job.job_id,
-            name=task_name,
-            args=(),
-            kwargs=kwargs,
-            enqueue_time=now,
-            status=options.status(now),
-            queue_name=self.default_queue_name,
+        return options.queued(
+            job.job_id, task_name, kwargs, self.default_queue_name
         )
 
     @override
@@ -274,18 +277,10 @@ class MockJobQueue(MockArqQueue, JobQueue):
         job_id = options.job_id or uuid.uuid4().hex
         if job_id in jobs:
             raise JobNotQueued(job_id)
-        now = datetime.now(tz=UTC)
-        job = JobMetadata(
-            id=job_id,
-            name=task_name,
-            args=(),
-            kwargs=kwargs,
-            enqueue_time=now,
-            status=options.status(now),
-            queue_name=self.default_queue_name,
+        jobs[job_id] = options.queued(
+            job_id, task_name, kwargs, self.default_queue_name
         )
-        jobs[job_id] = job
-        return job
+        return jobs[job_id]
 
     @override
     async def list_jobs(

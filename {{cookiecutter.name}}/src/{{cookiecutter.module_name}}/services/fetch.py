@@ -1,7 +1,7 @@
 """Fetching URLs on behalf of jobs, the logic behind ``fetch_status``."""
 
 import httpx
-from pydantic import BaseModel, Field, HttpUrl
+from pydantic import BaseModel, HttpUrl
 
 __all__ = [
     "FetchResult",
@@ -24,33 +24,15 @@ class HostNotAllowedError(ValueError):
 
 
 class FetchResult(BaseModel):
-    """What a fetch found."""
+    """What a fetch found: the URL, the response's status and body size."""
 
-    url: str = Field(..., title="URL requested")
-    """URL that was requested."""
-
-    status_code: int = Field(..., title="HTTP status of the response")
-    """HTTP status code of the response."""
-
-    content_length: int = Field(..., title="Bytes in the response body")
-    """Length of the response body in bytes."""
+    url: str
+    status_code: int
+    content_length: int
 
 
 def check_fetch_allowed(url: HttpUrl, allowed_hosts: list[str]) -> None:
-    """Refuse a URL whose host is not allowed.
-
-    Parameters
-    ----------
-    url
-        URL to fetch.
-    allowed_hosts
-        Host names that may be fetched.
-
-    Raises
-    ------
-    HostNotAllowedError
-        Raised if the host is not in ``allowed_hosts``.
-    """
+    """Raise `HostNotAllowedError` unless the URL's host is allowed."""
     host = url.host or ""
     if host not in allowed_hosts:
         raise HostNotAllowedError(
@@ -59,15 +41,7 @@ def check_fetch_allowed(url: HttpUrl, allowed_hosts: list[str]) -> None:
 
 
 class StatusFetcher:
-    """Fetches URLs with a shared HTTP client.
-
-    Parameters
-    ----------
-    http_client
-        Client to make the requests with.
-    allowed_hosts
-        Host names that may be fetched.
-    """
+    """Fetches URLs of allowed hosts with a shared HTTP client."""
 
     def __init__(
         self, http_client: httpx.AsyncClient, allowed_hosts: list[str]
@@ -77,16 +51,6 @@ class StatusFetcher:
 
     async def fetch(self, url: str) -> FetchResult:
         """Fetch a URL and report its status.
-
-        Parameters
-        ----------
-        url
-            URL to fetch.
-
-        Returns
-        -------
-        FetchResult
-            Status and size of the response.
 
         Raises
         ------

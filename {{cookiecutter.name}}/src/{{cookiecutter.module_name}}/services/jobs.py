@@ -38,15 +38,7 @@ class AbortOutcome(Enum):
 
 
 class JobService:
-    """Jobs on one arq queue, as the API sees them.
-
-    Parameters
-    ----------
-    queue
-        The queue client (Redis, or the mock in tests).
-    config
-        Configuration: the abort timeout and each task's policy.
-    """
+    """Jobs on one arq queue, as the API sees them."""
 
     def __init__(self, queue: JobQueue, config: Config) -> None:
         self._queue = queue
@@ -55,22 +47,11 @@ class JobService:
     async def enqueue(self, request: JobRequest) -> JobMetadata:
         """Queue a job for one of the tasks that clients may run.
 
-        Parameters
-        ----------
-        request
-            Validated request naming the task, its arguments and options.
-
-        Returns
-        -------
-        safir.arq.JobMetadata
-            The queued job.
-
         Raises
         ------
         safir.fastapi.ClientRequestError
-            Raised if the task's policy refuses the request.
-        JobIdConflictError
-            Raised if a job with the requested id already exists.
+            Raised if the task's policy refuses the request, or as
+            `JobIdConflictError` if a job with the requested id exists.
         """
         request.check_policy(self._config)
         options = JobOptions(
@@ -88,34 +69,11 @@ class JobService:
     async def list_jobs(
         self, status: JobStatus, limit: int
     ) -> list[JobMetadata]:
-        """List jobs with a status, most recently queued first.
-
-        Parameters
-        ----------
-        status
-            Status of the jobs to list.
-        limit
-            Most jobs to return.
-
-        Returns
-        -------
-        list of safir.arq.JobMetadata
-            The jobs; complete ones with their results.
-        """
+        """List jobs with a status, newest first, with results if complete."""
         return await self._queue.list_jobs(status, limit)
 
     async def get(self, job_id: str) -> JobMetadata:
-        """Get a job, with its result once it is complete.
-
-        Parameters
-        ----------
-        job_id
-            Identifier of the job.
-
-        Returns
-        -------
-        safir.arq.JobMetadata
-            The job; a `safir.arq.JobResult` once it is complete.
+        """Get a job, as a `~safir.arq.JobResult` once it is complete.
 
         Raises
         ------
@@ -136,16 +94,6 @@ class JobService:
 
     async def abort(self, job_id: str) -> AbortOutcome:
         """Abort a queued, deferred or running job.
-
-        Parameters
-        ----------
-        job_id
-            Identifier of the job.
-
-        Returns
-        -------
-        AbortOutcome
-            Whether a worker confirmed the abort in time.
 
         Raises
         ------
@@ -173,13 +121,7 @@ class JobService:
         return AbortOutcome.requested
 
     async def check_queue(self) -> None:
-        """Check that the queue's Redis answers, within a bounded time.
-
-        Raises
-        ------
-        redis.exceptions.RedisError
-            Raised if Redis cannot be reached or does not answer in time.
-        """
+        """Raise a `~redis.exceptions.RedisError` unless Redis answers soon."""
         try:
             async with asyncio.timeout(PING_TIMEOUT):
                 await self._queue.ping()

@@ -2,39 +2,21 @@
 
 from arq.connections import ArqRedis
 from arq.utils import timestamp_ms
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 __all__ = ["QueueReport", "report_queue"]
 
 
 class QueueReport(BaseModel):
-    """How many jobs wait on a queue."""
+    """How many jobs wait on a queue: due now (or running), and deferred."""
 
-    queue_name: str = Field(..., title="Queue")
-    """Queue that was counted."""
-
-    due: int = Field(..., title="Jobs due to run now")
-    """Jobs whose start time has come, including those running."""
-
-    deferred: int = Field(..., title="Jobs waiting for their start time")
-    """Jobs deferred to a later time."""
+    queue_name: str
+    due: int
+    deferred: int
 
 
 async def report_queue(redis: ArqRedis, queue_name: str) -> QueueReport:
-    """Count the jobs on a queue.
-
-    Parameters
-    ----------
-    redis
-        arq's Redis pool.
-    queue_name
-        Queue to count.
-
-    Returns
-    -------
-    QueueReport
-        The counts.
-    """
+    """Count the jobs on a queue."""
     now = timestamp_ms()
     async with redis.pipeline(transaction=True) as pipe:
         pipe.zcount(queue_name, "-inf", now)

@@ -2,7 +2,7 @@
 
 import hashlib
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 __all__ = ["DIGEST_SALT", "TextStats", "count_words", "derive_digest"]
 
@@ -11,49 +11,23 @@ DIGEST_SALT = b"{{ cookiecutter.module_name }}-example"
 
 
 class TextStats(BaseModel):
-    """Counts for one text."""
+    """Whitespace-separated words and characters of one text."""
 
-    words: int = Field(..., title="Number of whitespace-separated words")
-    """Number of whitespace-separated words."""
-
-    characters: int = Field(..., title="Number of characters")
-    """Number of characters, including whitespace."""
+    words: int
+    characters: int
 
 
 def count_words(text: str) -> TextStats:
-    """Count the words and characters of a text.
-
-    Parameters
-    ----------
-    text
-        Text to measure.
-
-    Returns
-    -------
-    TextStats
-        The counts.
-    """
+    """Count the words and characters of a text."""
     return TextStats(words=len(text.split()), characters=len(text))
 
 
 def derive_digest(text: str, rounds: int) -> str:
-    """Derive a PBKDF2-SHA256 digest of a text: slow, blocking work.
+    """Derive a hexadecimal PBKDF2-SHA256 digest: slow, blocking work.
 
-    Stands for any CPU-bound or blocking call (image processing, a
-    synchronous client library). Call it in a thread or process, never
-    directly on the event loop.
-
-    Parameters
-    ----------
-    text
-        Text to digest.
-    rounds
-        PBKDF2 iterations; the time taken grows linearly with them.
-
-    Returns
-    -------
-    str
-        Hexadecimal digest.
+    It stands for any CPU-bound or blocking call (image processing, a
+    synchronous client library): run it in a thread or process, never on
+    the event loop.
     """
     digest = hashlib.pbkdf2_hmac("sha256", text.encode(), DIGEST_SALT, rounds)
     return digest.hex()
