@@ -225,8 +225,20 @@ def test_arq_check(stack: Stack, worker: Service) -> None:
 
 
 @pytest.mark.parametrize("program", ["uvicorn", "arq"])
-def test_bad_setting_stops_start_up(stack: Stack, program: str) -> None:
-    """A bad setting stops the process with a message naming the variable."""
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("WORKER_MAX_JOBS", "0"),
+        ("ARQ_QUEUE_URL", "redis://127.0.0.1:6379/abc"),
+        ("ARQ_QUEUE_URL", "redis://127.0.0.1:6379/0/x"),
+        ("ARQ_QUEUE_URL", "http://127.0.0.1:6379/0"),
+        ("SIGNING_KEY", "too-short"),
+    ],
+)
+def test_bad_setting_stops_start_up(
+    stack: Stack, program: str, setting: str, value: str
+) -> None:
+    """A bad setting stops the process with one line naming the variable."""
     app = f"{stack.project.module}.main:app"
     port = str(free_port())
     arguments = {
@@ -234,11 +246,12 @@ def test_bad_setting_stops_start_up(stack: Stack, program: str) -> None:
         "arq": [stack.worker_settings],
     }
     command = [str(stack.project.venv_bin(program)), *arguments[program]]
-    env = {**stack.env, **stack.settings(WORKER_MAX_JOBS="0")}
+    env = {**stack.env, **stack.settings(**{setting: value})}
     result = run(command, cwd=stack.project.path, env=env, timeout=60)
     assert result.returncode != 0, result.describe()
-    variable = f"{stack.project.env_prefix}WORKER_MAX_JOBS"
-    assert variable in result.output, result.describe()
+    variable = f"{stack.project.env_prefix}{setting}:"
+    named = [line for line in result.output.splitlines() if variable in line]
+    assert len(named) == 1, result.describe()
     assert "Traceback" not in result.output, result.describe()
 
 

@@ -172,7 +172,7 @@ class Scenario:
             encoding="utf-8",
         )
         notes = self.project / "docs" / "notes.md"
-        notes.parent.mkdir()
+        notes.parent.mkdir(exist_ok=True)
         notes.write_text("# Notes\n", encoding="utf-8")
         self.git.commit_all(self.project, "User edits")
 
@@ -216,7 +216,10 @@ def test_cruft_update_keeps_user_edits(
     )
     assert check.returncode != 0, "cruft check missed the template change"
 
+    env_file = (project / ".env").read_text(encoding="utf-8")
     update = scenario.cruft("update", "-y")
+    # Each render makes its own key; the project's stays as it was.
+    assert (project / ".env").read_text(encoding="utf-8") == env_file
 
     readme = (project / "README.md").read_text(encoding="utf-8")
     assert TEMPLATE_NOTE in readme, update.describe()

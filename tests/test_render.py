@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 from cookiecutter.environment import StrictEnvironment
+from cookiecutter.main import cookiecutter
 
-from .support.commands import run
+from .support.commands import clean_env, run
 from .support.template import (
     REPO_ROOT,
     Combination,
@@ -21,6 +22,7 @@ from .support.template import (
     load_questions,
     option_combinations,
 )
+from .support.tools import find_uv
 
 COMBINATIONS = option_combinations()
 
@@ -149,6 +151,56 @@ def test_python_version_applied(
     assert pyproject["project"]["requires-python"] == f">={version}"
     target = pyproject["tool"]["ruff"]["target-version"]
     assert target == "py" + version.replace(".", "")
+
+
+def test_python_version_reaches_uv(
+    project: Path, combination: Combination
+) -> None:
+    """``.python-version`` holds the answer, and uv takes it in the project."""
+    version = combination["python_version"]
+    pinned = (project / ".python-version").read_text(encoding="utf-8")
+    assert pinned == f"{version}\n"
+    env = clean_env({"UV_PYTHON_DOWNLOADS": "never"})
+    env.pop("UV_PYTHON", None)
+    found = run([*find_uv(), "python", "find"], cwd=project, env=env)
+    found.assert_ok()
+    python = found.output.strip().splitlines()[-1]
+    check = "import sys; print('%d.%d' % sys.version_info[:2])"
+    ran = run([python, "-c", check], cwd=project, env=env)
+    assert ran.output.strip() == version, found.describe()
+
+
+def test_each_project_has_its_own_signing_key(
+    renderer: Renderer, tmp_path: Path, cookiecutter_config: Path
+) -> None:
+    """``.env`` holds a fresh key, which neither git nor docker takes."""
+    first = renderer.render({})
+    second = Path(
+        cookiecutter(
+            str(REPO_ROOT),
+            no_input=True,
+            output_dir=str(tmp_path),
+            config_file=str(cookiecutter_config),
+        )
+    )
+    prefix = load_json(first / ".cookiecutter.json")["__env_prefix"]
+    keys = []
+    for project in (first, second):
+        lines = (project / ".env").read_text(encoding="utf-8").splitlines()
+        (key,) = [
+            line.removeprefix(f"{prefix}SIGNING_KEY=")
+            for line in lines
+            if line.startswith(f"{prefix}SIGNING_KEY=")
+        ]
+        assert len(key) >= 32, key
+        keys.append(key)
+    assert keys[0] != keys[1]
+    git = run(["git", "init", "-q", str(second)], cwd=second)
+    git.assert_ok()
+    ignored = run(["git", "check-ignore", ".env"], cwd=second)
+    assert ignored.returncode == 0, "git would commit .env"
+    dockerignore = (second / ".dockerignore").read_text(encoding="utf-8")
+    assert ".env" in dockerignore.splitlines(), dockerignore
 
 
 def test_optional_files(project: Path, combination: Combination) -> None:

@@ -32,6 +32,11 @@ def test_reads_prefixed_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     ("variable", "value"),
     [
         ("ARQ_QUEUE_URL", "http://localhost:6379/0"),
+        ("ARQ_QUEUE_URL", "redis://localhost:6379/abc"),
+        ("ARQ_QUEUE_URL", "redis://localhost:6379/0/x"),
+        ("ARQ_QUEUE_URL", "redis://localhost:99999/0"),
+        ("SIGNING_KEY", "short"),
+        ("ACCEPTED_SIGNING_KEYS", '["short"]'),
         ("ARQ_MODE", "fast"),
         ("WORKER_MAX_JOBS", "0"),
         ("PATH_PREFIX", "no-slash"),
@@ -44,6 +49,49 @@ def test_invalid_setting_names_the_variable(
     monkeypatch.setenv(f"{ENV_PREFIX}{variable}", value)
     with pytest.raises(ConfigError) as excinfo:
         load_config()
+    lines = str(excinfo.value).splitlines()
+    assert lines[0] == "Invalid configuration:"
+    assert len(lines) == 2, lines
+    assert lines[1].startswith(f"  {ENV_PREFIX}{variable}: "), lines
+    assert "Value error" not in lines[1]
+
+
+def test_short_key_is_measured_in_characters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}SIGNING_KEY", "x" * 31)
+    with pytest.raises(ConfigError, match="at least 32 random characters"):
+        load_config()
+
+
+def test_missing_key_says_how_to_make_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(f"{ENV_PREFIX}SIGNING_KEY")
+    with pytest.raises(ConfigError) as excinfo:
+        load_config()
     message = str(excinfo.value)
-    assert f"{ENV_PREFIX}{variable}:" in message
-    assert "Traceback" not in message
+    assert f"{ENV_PREFIX}SIGNING_KEY: required" in message
+    assert ".env" in message
+
+
+def test_safir_redis_variables_override_host_and_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Safir's EnvRedisDsn, as tox-docker sets them.
+    monkeypatch.setenv("REDIS_HOST", "redis.test")
+    monkeypatch.setenv("REDIS_6379_TCP_PORT", "51234")
+    settings = settings_for(load_config(), retries=API_RETRIES)
+    assert (settings.host, settings.port) == ("redis.test", 51234)
+
+
+def test_rediss_keeps_user_and_checks_the_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = "rediss://app@redis.example:6380/3"
+    monkeypatch.setenv(f"{ENV_PREFIX}ARQ_QUEUE_URL", url)
+    settings = settings_for(load_config(), retries=API_RETRIES)
+    assert (settings.host, settings.port) == ("redis.example", 6380)
+    assert (settings.username, settings.database) == ("app", 3)
+    assert settings.ssl is True
+    assert settings.ssl_check_hostname is True

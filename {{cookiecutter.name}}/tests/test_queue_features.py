@@ -66,6 +66,26 @@ async def test_cron_runs_once_per_tick_across_workers(
     assert first.jobs_failed == second.jobs_failed == 0
 
 
+@pytest.mark.asyncio
+async def test_cron_runs_can_be_read_through_the_api(
+    redis_client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        config, "queue_report_schedule", CronSchedule(second=None)
+    )
+    async with run_worker(cron_jobs=build_cron_jobs(config)):
+        await asyncio.sleep(1.5)
+    response = await redis_client.get(JOBS, params={"status": "complete"})
+    runs = [job for job in response.json() if job["task"] == "queue_report"]
+    assert runs, response.text
+    job_id = runs[0]["id"]
+    assert job_id.startswith(f"{TaskName.queue_report}:"), job_id
+    data = await get_job(redis_client, f"{JOBS}/{job_id}")
+    assert data["success"] is True, data
+    response = await redis_client.delete(f"{JOBS}/{job_id}")
+    assert response.status_code == 409, response.text
+
+
 # Retries
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from arq.constants import job_key_prefix, result_key_prefix
 from httpx import AsyncClient
+from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from {{ cookiecutter.module_name }}.config import (
@@ -22,7 +23,7 @@ from {{ cookiecutter.module_name }}.tasks import (
     TaskName,
 )
 
-from .support.jobs import job_id_of, post_job
+from .support.jobs import JOBS, job_id_of, post_job, running_app
 from .support.worker import run_worker_burst
 
 KEY = b"k" * 32
@@ -116,3 +117,79 @@ async def test_jobs_are_stored_signed(
     assert config.signing_key is not None
     key = config.signing_key.get_secret_value().encode()
     assert SignedJsonSerializer(key).loads(stored)["k"] == {"text": "signed"}
+
+
+async def listed(client: AsyncClient, status: str) -> list[str]:
+    response = await client.get(JOBS, params={"status": status})
+    assert response.status_code == 200, response.text
+    return [job["id"] for job in response.json()]
+
+
+@pytest.mark.asyncio
+async def test_listing_leaves_out_what_it_cannot_read(
+    redis_client: AsyncClient, redis: Redis
+) -> None:
+    # Another application in the same database: its own queue and key.
+    theirs = SignedJsonSerializer(b"o" * 32)
+    fields = {"t": 1, "f": "word_count", "a": [], "k": {}, "et": 1}
+    result = {**fields, "s": True, "r": 1, "st": 1, "ft": 2, "q": "other"}
+    await redis.set(result_key_prefix + "theirs-done", theirs.dumps(result))
+    await redis.set(job_key_prefix + "theirs-queued", theirs.dumps(fields))
+    await redis.zadd("other", {"theirs-queued": 1})
+    done = await post_job(
+        redis_client, {"task": TaskName.word_count, "text": "ours"}
+    )
+    await run_worker_burst()
+    # And one of our own queued jobs, tampered with.
+    tampered = await post_job(
+        redis_client, {"task": TaskName.word_count, "text": "fine"}
+    )
+    await redis.set(job_key_prefix + job_id_of(tampered), b"0" * 64 + b".{}")
+
+    assert await listed(redis_client, "complete") == [job_id_of(done)]
+    assert await listed(redis_client, "queued") == []
+    response = await redis_client.delete(tampered)
+    assert response.status_code == 204, response.text
+    assert await redis.zscore(config.queue_name, job_id_of(tampered)) is None
+    assert await redis.exists(job_key_prefix + job_id_of(tampered)) == 0
+    assert await redis.exists(job_key_prefix + "theirs-queued") == 1
+
+
+@pytest.mark.asyncio
+async def test_rotation_keeps_what_the_old_key_signed(
+    redis_url: str, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = config.signing_key
+    assert old is not None
+    async with running_app() as client:
+        done = await post_job(
+            client, {"task": TaskName.word_count, "text": "done before"}
+        )
+        await run_worker_burst()
+        queued = await post_job(
+            client, {"task": TaskName.word_count, "text": "queued before"}
+        )
+
+    new = SecretStr("n" * 40)
+    monkeypatch.setattr(config, "signing_key", new)
+    monkeypatch.setattr(config, "accepted_signing_keys", [old])
+    async with running_app() as client:
+        assert (await client.get(done)).json()["success"] is True
+        await run_worker_burst()
+        after = (await client.get(queued)).json()
+        assert after["result"] == {"words": 2, "characters": 13}, after
+        fresh = await post_job(
+            client, {"task": TaskName.word_count, "text": "after"}
+        )
+    stored = await redis.get(job_key_prefix + job_id_of(fresh))
+    assert stored is not None
+    SignedJsonSerializer(new.get_secret_value().encode()).loads(stored)
+    with pytest.raises(InvalidPayloadError):
+        SignedJsonSerializer(old.get_secret_value().encode()).loads(stored)
+
+    # Once the old key is no longer accepted, what it signed is refused.
+    monkeypatch.setattr(config, "accepted_signing_keys", [])
+    async with running_app() as client:
+        response = await client.get(done)
+    assert response.status_code == 500
+    assert response.json()["detail"][0]["type"] == "invalid_job_data"

@@ -1,6 +1,7 @@
 """Tests of the job API against Safir's mock queue."""
 
 from collections.abc import AsyncIterator
+from http import HTTPStatus
 from typing import Any
 
 import pytest
@@ -92,6 +93,45 @@ async def test_malformed_job_id_is_422(
         response = await client.request(method, f"{JOBS}/{job_id}")
         assert response.status_code == 422, job_id
         assert response.json()["detail"][0]["loc"] == ["path", "job_id"]
+
+
+@pytest.mark.asyncio
+async def test_cron_run_ids_are_read_not_refused(client: AsyncClient) -> None:
+    # arq names a cron run <task>:<due time in ms>.
+    response = await client.get(
+        f"{JOBS}/{TaskName.queue_report}:1796156519123"
+    )
+    assert response.status_code == 404, response.text
+    assert response.json()["detail"][0]["type"] == "job_not_found"
+
+
+@pytest.mark.asyncio
+async def test_unknown_task_names_the_tasks_plainly(
+    client: AsyncClient,
+) -> None:
+    response = await client.post(JOBS, json={"task": "nope"})
+    assert response.status_code == 422
+    message = response.json()["detail"][0]["msg"]
+    assert "'word_count', 'fetch_status', 'digest'" in message, message
+    assert "TaskName" not in message
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("method", "path", "status", "error"),
+    [
+        ("GET", "/no/such/route", 404, "not_found"),
+        ("PUT", JOBS, 405, "method_not_allowed"),
+    ],
+)
+async def test_unrouted_requests_use_the_error_model(
+    client: AsyncClient, method: str, path: str, status: int, error: str
+) -> None:
+    response = await client.request(method, path)
+    assert response.status_code == status
+    (detail,) = response.json()["detail"]
+    assert detail["type"] == error
+    assert detail["msg"] == HTTPStatus(status).phrase
 
 
 @pytest.mark.asyncio

@@ -8,7 +8,11 @@ from typing import Any
 from arq.worker import Worker, create_worker
 
 from {{ cookiecutter.module_name }}.config import config
-from {{ cookiecutter.module_name }}.redis import WORKER_RETRIES, pool_for
+from {{ cookiecutter.module_name }}.redis import (
+    WORKER_RETRIES,
+    pool_for,
+    serializers_for,
+)
 from {{ cookiecutter.module_name }}.worker.main import (
     WorkerSettings,
     build_functions,
@@ -34,10 +38,13 @@ def make_worker(**overrides: Any) -> Worker:
     arq.worker.Worker
         A worker that has not started.
     """
+    serializer, deserializer = serializers_for(config)
     settings: dict[str, Any] = {
         "functions": build_functions(config),
         "cron_jobs": [],
         "redis_pool": pool_for(config, retries=WORKER_RETRIES),
+        "job_serializer": serializer,
+        "job_deserializer": deserializer,
         "queue_name": config.queue_name,
         "job_timeout": config.worker_job_timeout,
         "max_jobs": config.worker_max_jobs,
