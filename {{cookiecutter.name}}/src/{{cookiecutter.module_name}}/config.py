@@ -25,17 +25,6 @@ from safir.arq import ArqMode
 from safir.logging import LogLevel, Profile
 from safir.pydantic import EnvRedisDsn, HumanTimedelta
 
-__all__ = [
-    "ENV_FILE",
-    "ENV_PREFIX",
-    "Config",
-    "ConfigError",
-    "CronSchedule",
-    "SerializerName",
-    "config",
-    "load_config",
-]
-
 ENV_PREFIX = "{{ cookiecutter.__env_prefix }}"
 """Prefix of every environment variable that configures the application."""
 

@@ -8,8 +8,6 @@ from .config import config
 from .queue import JobQueue, arq_dependency
 from .services.jobs import JobService
 
-__all__ = ["JobServiceDep", "get_job_service"]
-
 
 async def get_job_service(
     queue: Annotated[JobQueue, Depends(arq_dependency)],

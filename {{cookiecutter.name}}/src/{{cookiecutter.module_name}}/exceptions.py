@@ -10,18 +10,6 @@ from safir.fastapi import ClientRequestError
 from safir.models import ErrorLocation
 from starlette.exceptions import HTTPException
 
-__all__ = [
-    "FetchNotAllowedError",
-    "JobAlreadyFinishedError",
-    "JobIdConflictError",
-    "JobNotFoundError",
-    "error_body",
-    "http_error_handler",
-    "invalid_job_data_handler",
-    "queue_unavailable",
-    "queue_unavailable_handler",
-]
-
 RETRY_AFTER_SECONDS = 5
 """``Retry-After`` of answers given while Redis is unreachable."""
 

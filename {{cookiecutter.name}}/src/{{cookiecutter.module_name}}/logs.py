@@ -6,8 +6,6 @@ from structlog.stdlib import BoundLogger
 
 from .config import Config
 
-__all__ = ["LOGGER_NAME", "setup_logging"]
-
 LOGGER_NAME = __name__.partition(".")[0]
 """Name of the application's root logger: its top-level package."""
 

@@ -24,8 +24,6 @@ from .logs import setup_logging
 from .middleware import BodySizeLimitMiddleware, StartupExitMiddleware
 from .queue import arq_dependency
 
-__all__ = ["app", "lifespan"]
-
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -25,14 +25,6 @@ from structlog.stdlib import BoundLogger
 from .config import Config, ConfigError, config
 from .redis import API_RETRIES, pool_for
 
-__all__ = [
-    "load_metrics_config",
-    "make_job_start_hook",
-    "publish_periodic_metrics",
-    "publish_queue_metrics",
-    "start_worker_metrics",
-]
-
 
 def load_metrics_config() -> MetricsConfiguration:
     """Read Safir's metrics configuration, naming the variables if bad."""

@@ -8,8 +8,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .exceptions import error_body
 from .redis import start_failure
 
-__all__ = ["BodySizeLimitMiddleware", "StartupExitMiddleware"]
-
 
 class BodySizeLimitMiddleware:
     """Refuse request bodies over a size with 413, before any handler runs.

@@ -21,29 +21,14 @@ from .serialization import describe_failure
 from .services.fetch import HostNotAllowedError, check_fetch_allowed
 from .tasks import TaskName
 
-__all__ = [
-    "CLIENT_JOB_ID_PATTERN",
-    "JOB_ID_PATTERN",
-    "MAX_DEFERRAL",
-    "DigestJob",
-    "FetchStatusJob",
-    "HealthResponse",
-    "JobOptionsModel",
-    "JobRequest",
-    "JobResponse",
-    "ListableStatus",
-    "WordCountJob",
-]
-
 CLIENT_JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 """Ids that clients may choose: letters, digits, ``_`` and ``-``."""
 
 JOB_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}(:[0-9]{1,20})?$"
-"""Every id the API lists: a client's or arq's, or a cron run's
+"""Every id the API lists: a client's, arq's, or a cron run's
 ``<task>:<due time in ms>``."""
 
 MAX_DEFERRAL = timedelta(days=30)
-"""Furthest in the future that a job may be scheduled."""
 
 
 class JobOptionsModel(BaseModel):

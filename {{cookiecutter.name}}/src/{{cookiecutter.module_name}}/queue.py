@@ -31,20 +31,8 @@ from .config import Config
 from .logs import LOGGER_NAME
 from .redis import API_RETRIES, pool_for
 
-__all__ = [
-    "JobOptions",
-    "JobQueue",
-    "MockJobQueue",
-    "QueueDependency",
-    "RedisJobQueue",
-    "arq_dependency",
-]
-
-LIST_SCAN_LIMIT = 10_000
-"""Most queue entries or result keys that one listing examines."""
-
-LIST_BATCH = 50
-"""Jobs read from Redis at a time while listing."""
+LIST_SCAN_LIMIT = 10_000  # queue entries or result keys a listing examines
+LIST_BATCH = 50  # jobs read from Redis at a time while listing
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +92,8 @@ class JobQueue(ArqQueue, ABC):
     ) -> list[JobMetadata]:
         """List up to ``limit`` jobs with a status, newest first.
 
-        Complete jobs carry their results. An entry that cannot be read is
-        left out and logged.
+        Complete jobs carry their results; an unreadable entry is left out
+        and logged.
         """
 
     @abstractmethod

@@ -23,16 +23,6 @@ from .serialization import (
     pickle_serializers,
 )
 
-__all__ = [
-    "API_RETRIES",
-    "WORKER_RETRIES",
-    "RedisUnavailableError",
-    "pool_for",
-    "serializers_for",
-    "settings_for",
-    "start_failure",
-]
-
 API_RETRIES = 2
 """Retries of one API command: a request fails fast while Redis is down."""
 

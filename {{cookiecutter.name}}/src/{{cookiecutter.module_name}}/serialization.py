@@ -16,17 +16,6 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-__all__ = [
-    "ABORTED",
-    "TIMED_OUT",
-    "InvalidPayloadError",
-    "JobFailure",
-    "Serializers",
-    "SignedJsonSerializer",
-    "describe_failure",
-    "pickle_serializers",
-]
-
 ABORTED = "Job was aborted"
 """The ``error`` of a job that was aborted before or while it ran."""
 

@@ -6,8 +6,6 @@ functions, so the API process does not load worker-only code.
 
 from enum import StrEnum
 
-__all__ = ["TaskName"]
-
 
 class TaskName(StrEnum):
     """Task names that the worker registers and the API may enqueue."""

@@ -9,8 +9,6 @@ from ..dependencies import JobServiceDep
 from ..exceptions import QUEUE_ERRORS, queue_unavailable
 from ..models import HealthResponse
 
-__all__ = ["internal_router"]
-
 internal_router = APIRouter()
 """Router for routes served at the root of the application."""
 

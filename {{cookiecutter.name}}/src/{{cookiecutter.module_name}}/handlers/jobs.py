@@ -10,8 +10,6 @@ from ..dependencies import JobServiceDep
 from ..models import JOB_ID_PATTERN, JobRequest, JobResponse, ListableStatus
 from ..services.jobs import AbortOutcome
 
-__all__ = ["jobs_router"]
-
 jobs_router = APIRouter(tags=["jobs"])
 """Router for the job API."""
 

@@ -3,14 +3,6 @@
 import httpx
 from pydantic import BaseModel, HttpUrl
 
-__all__ = [
-    "FetchResult",
-    "HostNotAllowedError",
-    "StatusFetcher",
-    "TransientFetchError",
-    "check_fetch_allowed",
-]
-
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 """HTTP statuses that say "try again later"."""
 

@@ -21,8 +21,6 @@ from ..exceptions import (
 from ..models import JobRequest
 from ..queue import JobOptions, JobQueue
 
-__all__ = ["AbortOutcome", "JobService"]
-
 PING_TIMEOUT = 2.0
 """Seconds that a readiness check waits for Redis."""
 

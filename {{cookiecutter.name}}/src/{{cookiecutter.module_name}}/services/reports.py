@@ -4,8 +4,6 @@ from arq.connections import ArqRedis
 from arq.utils import timestamp_ms
 from pydantic import BaseModel
 
-__all__ = ["QueueReport", "report_queue"]
-
 
 class QueueReport(BaseModel):
     """How many jobs wait on a queue: due now (or running), and deferred."""

@@ -4,8 +4,6 @@ import hashlib
 
 from pydantic import BaseModel
 
-__all__ = ["DIGEST_SALT", "TextStats", "count_words", "derive_digest"]
-
 DIGEST_SALT = b"{{ cookiecutter.module_name }}-example"
 """Fixed salt: the example's digest must be the same on every run."""
 

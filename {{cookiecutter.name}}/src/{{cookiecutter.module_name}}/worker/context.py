@@ -11,8 +11,6 @@ from structlog.stdlib import BoundLogger
 
 from ..config import Config
 
-__all__ = ["WorkerState", "get_job_try", "get_state", "set_state"]
-
 _STATE_KEY = "state"
 """The one key of arq's context dict that this application sets."""
 

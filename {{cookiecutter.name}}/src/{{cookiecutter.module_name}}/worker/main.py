@@ -33,14 +33,6 @@ from ..tasks import TaskName
 from .context import WorkerState, get_state, set_state
 from .functions import digest, fetch_status, queue_report, word_count
 
-__all__ = [
-    "WorkerSettings",
-    "build_cron_jobs",
-    "build_functions",
-    "shutdown",
-    "startup",
-]
-
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 """Timeout of the tasks' HTTP requests, so that no job hangs on a peer."""
 

@@ -6,8 +6,6 @@ from typing import Any
 from ...services.text import derive_digest
 from ..context import get_state
 
-__all__ = ["digest"]
-
 
 async def digest(
     ctx: dict[Any, Any], *, text: str, rounds: int

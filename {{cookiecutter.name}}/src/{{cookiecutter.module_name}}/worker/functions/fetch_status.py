@@ -7,8 +7,6 @@ from arq import Retry
 from ...services.fetch import StatusFetcher, TransientFetchError
 from ..context import get_job_try, get_state
 
-__all__ = ["fetch_status"]
-
 
 async def fetch_status(ctx: dict[Any, Any], *, url: str) -> dict[str, Any]:
     """Fetch a URL and report its HTTP status and size.

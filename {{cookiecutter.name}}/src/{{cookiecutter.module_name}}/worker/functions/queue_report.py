@@ -5,8 +5,6 @@ from typing import Any
 from ...services.reports import report_queue
 from ..context import get_state
 
-__all__ = ["queue_report"]
-
 
 async def queue_report(ctx: dict[Any, Any]) -> dict[str, Any]:
     """Log how many jobs wait on the worker's queue.

@@ -5,8 +5,6 @@ from typing import Any
 from ...services.text import count_words
 from ..context import get_state
 
-__all__ = ["word_count"]
-
 
 async def word_count(ctx: dict[Any, Any], *, text: str) -> dict[str, Any]:
     """Count the words and characters of a text.
