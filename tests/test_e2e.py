@@ -285,3 +285,35 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
         for path in root.rglob("*")
         if path.is_file() and (stat := path.stat())
     }
+
+
+def test_two_applications_share_one_redis_database(
+    client: httpx.Client, launcher: Launcher, jobs: str
+) -> None:
+    """Each lists only its own jobs and results; neither page fails.
+
+    The second application has its own queue and its own signing key, as
+    two services sharing one Redis database would.
+    """
+    other = launcher.api(
+        "other-api", QUEUE_NAME="other:queue", SIGNING_KEY="o" * 40
+    )
+    launcher.worker(
+        "other-worker", QUEUE_NAME="other:queue", SIGNING_KEY="o" * 40
+    )
+    body = {"task": "word_count", "text": "shared"}
+    with httpx.Client(base_url=other.url, trust_env=False) as theirs:
+        ours_done = wait_until_complete(client, queue(client, jobs, body))
+        theirs_done = wait_until_complete(theirs, queue(theirs, jobs, body))
+        for mine, foreign, app in (
+            (ours_done, theirs_done, client),
+            (theirs_done, ours_done, theirs),
+        ):
+            response = app.get(jobs, params={"status": "complete", "limit": 100})
+            assert response.status_code == httpx.codes.OK, response.text
+            listed = {job["id"] for job in response.json()}
+            assert mine["id"] in listed
+            assert foreign["id"] not in listed
+            refused = app.get(f"{jobs}/{foreign['id']}")
+            assert refused.status_code == httpx.codes.INTERNAL_SERVER_ERROR
+            assert refused.json()["detail"][0]["type"] == "invalid_job_data"

@@ -2,14 +2,12 @@
 
 Usage: ``uv run python scripts/dev.py [--port 8000]``. Uses the Redis in the
 ``ARQ_QUEUE_URL`` setting if it is set; otherwise starts a private
-``redis-server`` on a free port for as long as this runs. Without a
-``SIGNING_KEY`` setting, API and worker share a random one for this run.
-Ctrl-C stops everything it started.
+``redis-server`` on a free port for as long as this runs. Both read the
+signing key from the project's ``.env``. Ctrl-C stops everything it started.
 """
 
 import argparse
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -109,7 +107,6 @@ def main() -> int:
 
     env = {
         f"{PREFIX}LOG_PROFILE": "development",
-        f"{PREFIX}SIGNING_KEY": secrets.token_urlsafe(32),
         # Restart a reloaded worker at once rather than after the default
         # wait for its running jobs.
         f"{PREFIX}WORKER_COMPLETION_WAIT": "1s",
@@ -124,7 +121,8 @@ def main() -> int:
                 children["redis-server"] = redis
             print(f"Redis: {env[f'{PREFIX}ARQ_QUEUE_URL']}", flush=True)
             for name, command in commands(args.port).items():
-                children[name] = subprocess.Popen(command, env=env)
+                # In the project's directory, where its .env is.
+                children[name] = subprocess.Popen(command, env=env, cwd=ROOT)
             exited: list[str] = []
             while not exited:
                 time.sleep(0.2)
