@@ -398,6 +398,13 @@ from pydantic import SecretStr
 from {module}.config import ENV_PREFIX, Config, load_config
 from {module}.worker.main import WorkerSettings
 
+def secret(annotation):
+    annotation = getattr(annotation, "__value__", annotation)  # type X = ...
+    return annotation is SecretStr or any(
+        secret(arg) for arg in typing.get_args(annotation)
+    )
+
+
 load_config()
 wait = getattr(WorkerSettings, "job_completion_wait", 0)
 print(json.dumps({{
@@ -405,7 +412,7 @@ print(json.dumps({{
     "secrets": [
         ENV_PREFIX + name.upper()
         for name, field in Config.model_fields.items()
-        if SecretStr in (field.annotation, *typing.get_args(field.annotation))
+        if secret(field.annotation)
     ],
     "job_completion_wait": getattr(wait, "total_seconds", lambda: wait)(),
 }}))
@@ -442,8 +449,7 @@ def test_manifest_settings_are_config(
     operations = (default_project.path / "docs" / "operations.md").read_text(
         encoding="utf-8"
     )
-    deploying = operations[: operations.index("## Rotating the signing key")]
-    for where, text in (("overlay", overlay), ("docs", deploying)):
+    for where, text in (("overlay", overlay), ("docs", operations)):
         named = set(SECRET_LITERAL.findall(text))
         assert named == secrets, f"the {where}'s secret command: {named}"
     grace = deployment(resources, "worker")["spec"]["template"]["spec"][

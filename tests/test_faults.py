@@ -172,6 +172,32 @@ def test_killed_worker_job_runs_again_once(
     assert target.answered("killed") == 1
 
 
+def test_documented_rerun_bound_follows_the_default(
+    default_project: GeneratedProject,
+) -> None:
+    """The docs state the lost-job bound that the default time limit gives.
+
+    arq's in-progress key lives the longest time limit + 10 s; the default
+    ``WORKER_JOB_TIMEOUT`` is chosen short, so that bound stays near a
+    minute rather than five.
+    """
+    script = (
+        f"from {default_project.module}.worker.main import WorkerSettings as W;"
+        " print(W.job_timeout.total_seconds())"
+    )
+    python = str(default_project.venv_bin("python"))
+    result = run([python, "-c", script], cwd=default_project.path)
+    result.assert_ok()
+    bound = float(result.output.strip().splitlines()[-1]) + 10
+    assert bound <= 90, f"a lost job would wait {bound} s"
+    docs = default_project.path / "docs" / "reliability.md"
+    assert f"+ 10 s: {bound:.0f} s with the defaults" in docs.read_text(
+        encoding="utf-8"
+    )
+    readme = (default_project.path / "README.md").read_text(encoding="utf-8")
+    assert "runs again after this + 10 s" in readme
+
+
 # 2. A worker stopped with SIGTERM in the middle of a job.
 
 
