@@ -124,7 +124,8 @@ class Config(BaseSettings):
     """Name of the application, in logs and the metadata route."""
 
     path_prefix: str = Field(
-        "/{{ cookiecutter.name }}", pattern=r"^/[A-Za-z0-9/_.-]*[A-Za-z0-9_.-]$"
+        "/{{ cookiecutter.name }}",
+        pattern=r"^/[A-Za-z0-9/_.-]*[A-Za-z0-9_.-]$",
     )
     """URL path prefix of the job API."""
 
