@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .support.commands import run
+from .support.commands import clean_env, run
 from .support.dockerfile import final_stage, read_instructions
 from .support.template import Combination
 from .support.tools import find_compose
@@ -94,8 +94,21 @@ def test_compose_file(project: Path) -> None:
             " apt-get install docker-compose) to validate the compose file",
             pytrace=False,
         )
-    command = [*compose_command, "-f", path.name, "config", "--quiet"]
-    run(command, cwd=project).assert_ok()
+    command = [*compose_command, "-f", path.name, "config"]
+    resolved = run(command, cwd=project, env=clean_env())
+    resolved.assert_ok()
+    # The signing key comes from the project's .env, never from the file.
+    key = next(
+        line.partition("=")[2]
+        for line in (project / ".env").read_text(encoding="utf-8").splitlines()
+        if line.startswith(f"{prefix}SIGNING_KEY=")
+    )
+    output = resolved.output
+    config = yaml.safe_load(output[output.index("services:") :])
+    for service in ("api", "worker"):
+        environment = config["services"][service]["environment"]
+        assert environment[f"{prefix}SIGNING_KEY"] == key, environment
+    assert key not in path.read_text(encoding="utf-8")
 
 
 def answers(project: Path) -> dict[str, Any]:

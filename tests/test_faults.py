@@ -181,8 +181,9 @@ def test_documented_rerun_bound_follows_the_default(
     ``WORKER_JOB_TIMEOUT`` is chosen short, so that bound stays near a
     minute rather than five.
     """
+    module = f"{default_project.module}.worker.main"
     script = (
-        f"from {default_project.module}.worker.main import WorkerSettings as W;"
+        f"from {module} import WorkerSettings as W;"
         " print(W.job_timeout.total_seconds())"
     )
     python = str(default_project.venv_bin("python"))

@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .support.commands import clean_env
 from .support.processes import Service, wait_for
 from .support.project import GeneratedProject
 from .support.redis_server import redis_executable, wait_for_ping
@@ -26,12 +25,14 @@ DEFAULT_REDIS_PORT = 6379
 API = "http://127.0.0.1:8000"
 """Where ``uvicorn`` listens when given no address."""
 
-CURL = re.compile(r"curl -si -X POST (\S+) \\\n\s+-H '([^']+)' \\\n\s+-d '([^']+)'")
+CURL = re.compile(
+    r"curl -si -X POST (\S+) \\\n\s+-H '([^']+)' \\\n\s+-d '([^']+)'"
+)
 """The README's ``curl`` that queues a job."""
 
 
 @pytest.fixture
-def default_redis(tmp_path: Path) -> Iterator[None]:
+def _default_redis(tmp_path: Path) -> Iterator[None]:
     """A private ``redis-server`` on the default URL's port."""
     command = [redis_executable(), "--port", str(DEFAULT_REDIS_PORT)]
     command += ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
@@ -47,8 +48,9 @@ def default_redis(tmp_path: Path) -> Iterator[None]:
         RUNNING.remove(service)
 
 
+@pytest.mark.usefixtures("_default_redis")
 def test_card_commands_complete_a_job(
-    default_project: GeneratedProject, default_redis: None, tmp_path: Path
+    default_project: GeneratedProject, tmp_path: Path
 ) -> None:
     project = default_project
     env = project.env()
