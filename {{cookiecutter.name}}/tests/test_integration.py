@@ -11,7 +11,7 @@ from {{ cookiecutter.module_name }}.config import config
 from {{ cookiecutter.module_name }}.serialization import ABORTED
 from {{ cookiecutter.module_name }}.tasks import TaskName
 
-from .support.jobs import JOBS, post_job
+from .support.jobs import JOBS, failure_of, post_job
 from .support.worker import run_worker_burst
 
 
@@ -49,10 +49,7 @@ async def test_abort_without_worker_does_not_hang(
     assert time.monotonic() - start < 5
 
     await run_worker_burst()
-    data = (await redis_client.get(location)).json()
-    assert data["status"] == "complete"
-    assert data["success"] is False
-    assert data["error"] == ABORTED
+    assert await failure_of(redis_client, location) == ABORTED
 
 
 @pytest.mark.asyncio

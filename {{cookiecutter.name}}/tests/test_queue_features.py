@@ -22,7 +22,13 @@ from {{ cookiecutter.module_name }}.worker.main import (
 )
 
 from .support.http import run_http_server
-from .support.jobs import JOBS, job_id_of, post_job, wait_for_status
+from .support.jobs import (
+    JOBS,
+    failure_of,
+    job_id_of,
+    post_job,
+    wait_for_status,
+)
 from .support.worker import run_worker, run_worker_burst
 
 
@@ -136,9 +142,7 @@ async def test_task_time_limit(
             redis_client, {"task": TaskName.fetch_status, "url": server.url}
         )
         await run_worker_burst()
-    data = await get_job(redis_client, location)
-    assert data["success"] is False
-    assert data["error"] == TIMED_OUT
+    assert await failure_of(redis_client, location) == TIMED_OUT
 
 
 @pytest.mark.asyncio
@@ -151,9 +155,7 @@ async def test_worker_time_limit(
         {"task": TaskName.digest, "text": "slow", "rounds": 1_000_000},
     )
     await run_worker_burst()
-    data = await get_job(redis_client, location)
-    assert data["success"] is False
-    assert data["error"] == TIMED_OUT
+    assert await failure_of(redis_client, location) == TIMED_OUT
 
 
 # Deferred and unique jobs
@@ -253,9 +255,7 @@ async def test_abort_deferred_job(
     assert response.status_code == 202
 
     await run_worker_burst()
-    data = await get_job(redis_client, location)
-    assert data["success"] is False
-    assert data["error"] == ABORTED
+    assert await failure_of(redis_client, location) == ABORTED
 
 
 @pytest.mark.asyncio
@@ -276,10 +276,7 @@ async def test_abort_running_job(redis_client: AsyncClient) -> None:
             response = await redis_client.delete(location)
             assert response.status_code == 204
             assert time.monotonic() - started < 3
-    data = await get_job(redis_client, location)
-    assert data["status"] == "complete"
-    assert data["success"] is False
-    assert data["error"] == ABORTED
+    assert await failure_of(redis_client, location) == ABORTED
 
 
 # Listing

@@ -12,6 +12,8 @@ from {{ cookiecutter.module_name }}.queue import MockJobQueue
 from {{ cookiecutter.module_name }}.serialization import ABORTED
 from {{ cookiecutter.module_name }}.tasks import TaskName
 
+from ..support.jobs import failure_of
+
 JOBS = f"{config.path_prefix}/jobs"
 
 
@@ -201,10 +203,7 @@ async def test_abort_running_job(
     await arq_queue.set_in_progress(job["id"])
     response = await client.delete(f"{JOBS}/{job['id']}")
     assert response.status_code == 204
-    data = (await client.get(f"{JOBS}/{job['id']}")).json()
-    assert data["status"] == "complete"
-    assert data["success"] is False
-    assert data["error"] == ABORTED
+    assert await failure_of(client, f"{JOBS}/{job['id']}") == ABORTED
 
 
 @pytest.mark.asyncio

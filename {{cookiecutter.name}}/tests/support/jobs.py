@@ -96,3 +96,14 @@ async def wait_for_status(
             msg = f"job never reached {status}; last seen {data}"
             raise AssertionError(msg)
         await asyncio.sleep(0.02)
+
+
+async def failure_of(client: AsyncClient, location: str) -> str:
+    """Return why the job at ``location`` failed; it must have failed."""
+    response = await client.get(location)
+    assert response.status_code == 200, response.text
+    job = response.json()
+    assert job["status"] == "complete", job
+    assert job["success"] is False, job
+    error: str = job["error"]
+    return error

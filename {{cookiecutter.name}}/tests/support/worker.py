@@ -22,21 +22,10 @@ __all__ = ["make_worker", "run_worker", "run_worker_burst"]
 
 
 def make_worker(**overrides: Any) -> Worker:
-    """Build the project's worker as the ``arq`` command builds it.
+    """Build the project's worker from the current (patched) config.
 
-    Functions, cron jobs and Redis settings are built from the current
-    (possibly patched) configuration; the worker polls without delay and
-    installs no signal handlers.
-
-    Parameters
-    ----------
-    **overrides
-        Further `arq.worker.Worker` arguments.
-
-    Returns
-    -------
-    arq.worker.Worker
-        A worker that has not started.
+    It polls without delay and installs no signal handlers; ``overrides``
+    are further `arq.worker.Worker` arguments.
     """
     serializer, deserializer = serializers_for(config)
     settings: dict[str, Any] = {
@@ -57,18 +46,7 @@ def make_worker(**overrides: Any) -> Worker:
 
 
 async def run_worker_burst(**overrides: Any) -> Worker:
-    """Run the project's worker until its queue is empty.
-
-    Parameters
-    ----------
-    **overrides
-        Further `arq.worker.Worker` arguments.
-
-    Returns
-    -------
-    arq.worker.Worker
-        The closed worker, whose counters say what it ran.
-    """
+    """Run the project's worker until its queue is empty; return it closed."""
     worker = make_worker(burst=True, **overrides)
     try:
         await worker.main()
@@ -79,18 +57,7 @@ async def run_worker_burst(**overrides: Any) -> Worker:
 
 @asynccontextmanager
 async def run_worker(**overrides: Any) -> AsyncIterator[Worker]:
-    """Run the project's worker in the background until the block ends.
-
-    Parameters
-    ----------
-    **overrides
-        Further `arq.worker.Worker` arguments.
-
-    Yields
-    ------
-    arq.worker.Worker
-        The running worker.
-    """
+    """Run the project's worker in the background until the block ends."""
     worker = make_worker(**overrides)
     task = asyncio.create_task(worker.main())
     try:
