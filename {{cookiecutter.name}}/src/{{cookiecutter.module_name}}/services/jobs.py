@@ -80,8 +80,13 @@ class JobService:
         """
         try:
             job = await self._queue.get_job_metadata(job_id)
-        except JobNotFound as exc:
-            raise JobNotFoundError(job_id) from exc
+        except JobNotFound:
+            # arq reads a job's result and then the job: one that finished
+            # between the two reads is found on a second look.
+            try:
+                job = await self._queue.get_job_metadata(job_id)
+            except JobNotFound as exc:
+                raise JobNotFoundError(job_id) from exc
         if job.status != JobStatus.complete:
             return job
         try:
