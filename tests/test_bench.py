@@ -18,8 +18,8 @@ from .support.commands import run
 from .support.template import REPO_ROOT
 
 BENCH_TIMEOUT = 900
-"""Seconds for ``bench/run --quick``; it takes about 1.5 minutes, and under
-3 minutes on a busy 2-core machine."""
+"""Seconds for ``bench/run --quick``; it takes about 2 minutes, and under
+4 minutes on a busy 2-core machine."""
 
 WORKER_SCENARIOS = ("S1", "S2", "S4")
 """Scenarios run once per worker variant; S5 is read from S1 and S4."""

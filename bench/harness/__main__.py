@@ -1,11 +1,9 @@
 """Command line: ``bench/run [--quick] [--reps N] [--out DIR] ...``.
 
-One invocation renders the template with its defaults into a temporary
-directory, installs the generated project with uv, starts a private
-``redis-server`` on a free 127.0.0.1 port, runs every scenario for every
-variant and S7 for every number of worker processes (alternating the
-variants in an order that rotates each repetition), stops everything it
-started by pid, and writes
+Renders the template with its defaults into a temporary directory, installs
+the generated project with uv, starts a private ``redis-server`` on a free
+127.0.0.1 port, runs every scenario for every variant (in an order that
+rotates each repetition), stops everything it started by pid, and writes
 ``latest.md``, ``latest.png`` and ``latest.json`` into the output directory.
 """
 
@@ -22,42 +20,53 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from .plan import CANDIDATE, DEFAULTS, FULL, QUICK, Plan, Profile
+from .measure import RedisServer
+from .plan import CANDIDATE, DEFAULTS, FULL, QUICK, Plan
 from .project import BENCH_DIR, Project, template_source
-from .redis_server import RedisServer
 from .report import write_reports
 from .scenarios import Runner
-from .variants import (
-    ApiVariant,
-    WorkerVariant,
-    api_variants,
-    scale_out_workers,
-    worker_variants,
-)
+from .variants import ApiVariant, Variants, WorkerVariant
 
 __all__ = ["main"]
 
-SCENARIOS = ("S1", "S2", "S3", "S4", "S6", "S7")
-"""Scenarios that have runs of their own; S5 is read from S1 and S4."""
+SCENARIOS = ("S1", "S2", "S3", "S4", "S6", "S7")  # S5 is read from S1, S4
+ERROR_LIMIT = 3000  # characters of a failed run's error kept (its end)
 
-ERROR_LIMIT = 3000
-"""Characters of a failed run's error (its end) kept in the reports; the
-whole traceback goes to standard error."""
-
-S7_TASKS = {"noop": "bench_noop", "cpu": "bench_cpu"}
-"""S7's kinds of job, by the prefix of its variant keys."""
+type Measure = Callable[[], dict[str, Any]]
 
 
-def s7_key(kind: str, processes: int) -> str:
-    """Variant key of an S7 run: ``noop-2p`` is no-op jobs, 2 processes."""
-    return f"{kind}-{processes}p"
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bench/run", description=__doc__.partition("\n\n")[2]
+    )
+    add = parser.add_argument
+    # fmt: off
+    add("--quick", action="store_true",
+        help="tiny sizes, one repetition: checks the harness (CI)")
+    add("--reps", type=int, help="repetitions (full: 3)")
+    add("--out", type=Path, help="output directory (default bench/results,"
+        " or bench/results/quick with --quick)")
+    add("--only", default=",".join(SCENARIOS),
+        help="comma-separated scenarios to run, e.g. S1,S4 (default: all)")
+    add("--variants", help="comma-separated worker and API variant keys to"
+        " run (default: all); S7 always runs the template as rendered,"
+        " leave it out with --only")
+    add("--candidate", type=json.loads,
+        help="JSON object of `harness.plan.Profile` fields: runs the template"
+        " with these settings too, as the candidate profile, e.g."
+        ' \'{"worker_overrides": {"poll_delay": 0.02}}\'')
+    add("--ref", help="render the template at this git revision (e.g. HEAD)"
+        " instead of the working tree with its uncommitted changes")
+    add("--keep", action="store_true", help="keep the temporary directory")
+    # fmt: on
+    return parser.parse_args(argv)
 
 
 def _rotate[T](items: Sequence[T], by: int) -> list[T]:
@@ -66,52 +75,72 @@ def _rotate[T](items: Sequence[T], by: int) -> list[T]:
     return [*items[shift:], *items[:shift]]
 
 
-def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="bench/run", description=__doc__.partition("\n\n")[2]
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="tiny sizes, one repetition: checks the harness (CI)",
-    )
-    parser.add_argument("--reps", type=int, help="repetitions (full: 3)")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        help="output directory (default bench/results, or"
-        " bench/results/quick with --quick)",
-    )
-    parser.add_argument(
-        "--only",
-        default=",".join(SCENARIOS),
-        help="comma-separated scenarios to run, e.g. S1,S4 (default: all)",
-    )
-    parser.add_argument(
-        "--variants",
-        help="comma-separated worker and API variant keys to run (default:"
-        " all); S7 always runs the template as rendered, leave it out with"
-        " --only",
-    )
-    parser.add_argument(
-        "--candidate",
-        type=json.loads,
-        help="JSON object of `harness.plan.Profile` fields: runs the template"
-        " with these settings too, as the candidate profile, e.g."
-        ' \'{"worker_overrides": {"poll_delay": 0.02}}\'',
-    )
-    parser.add_argument(
-        "--ref",
-        help="render the template at this git revision (e.g. HEAD) instead"
-        " of the working tree with its uncommitted changes",
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the temporary directory"
-    )
-    return parser.parse_args(argv)
+def _measurements(  # noqa: PLR0913 - what one repetition runs
+    runner: Runner,
+    plan: Plan,
+    rep: int,
+    *,
+    workers: list[WorkerVariant],
+    apis: list[ApiVariant],
+    crew: list[WorkerVariant],
+) -> Iterator[tuple[str, str, Measure]]:
+    """One repetition's scenario, variant key and measurement, in order.
+
+    Scenario by scenario, each scenario's variants back to back, in an
+    order rotated by the repetition so that no variant always goes first.
+    """
+
+    def drain(w: list[WorkerVariant], task: str, count: int) -> Any:
+        return asyncio.run(runner.drain(w, task, count))
+
+    def latency(w: WorkerVariant) -> Any:
+        s4 = (plan.s4_samples, plan.s4_gap, plan.idle_seconds)
+        return asyncio.run(runner.latency(w, *s4, seed=rep))
+
+    s3 = (plan.s3_requests, plan.s3_warmup, plan.s3_concurrency)
+    yield "S6", "redis", partial(runner.redis_benchmark, plan.s6_requests)
+    for w in _rotate(workers, rep):
+        yield "S1", w.key, partial(drain, [w], "bench_noop", plan.s1_jobs)
+    for w in _rotate(workers, rep):
+        yield "S2", w.key, partial(drain, [w], "bench_sleep", plan.s2_jobs)
+    for w in _rotate(workers, rep):
+        yield "S4", w.key, partial(latency, w)
+    for a in _rotate(apis, rep):
+        yield "S3", a.key, partial(runner.http, a, *s3)
+    for kind, task, count in (
+        ("noop", "bench_noop", plan.s7_jobs),
+        ("cpu", "bench_cpu", plan.s7_cpu_jobs),
+    ):
+        for n in _rotate(plan.s7_processes, rep):
+            yield "S7", f"{kind}-{n}p", partial(drain, crew[:n], task, count)
 
 
-def _meta(plan: Plan, redis_server: RedisServer) -> dict[str, Any]:
+def _record(
+    runs: list[dict[str, Any]], run: dict[str, Any], measure: Measure
+) -> bool:
+    """Measure into ``runs`` (an error as a failed run); whether it is ok."""
+    started, load = time.monotonic(), os.getloadavg()[0]
+    try:
+        figures = measure()
+    except Exception as exc:  # noqa: BLE001 - reported, the run goes on
+        traceback.print_exc()
+        figures = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        figures["error"] = figures["error"][-ERROR_LIMIT:]
+    seconds = time.monotonic() - started
+    runs.append(
+        run | {"seconds": round(seconds, 2), "load_average": load} | figures
+    )
+    ok = bool(figures.get("ok"))
+    print(
+        f"  {run['scenario']} rep {run['rep'] + 1} {run['variant']}:"
+        f" {'ok' if ok else 'FAILED'} ({seconds:.1f} s)",
+        file=sys.stderr,
+        flush=True,
+    )
+    return ok
+
+
+def _meta(plan: Plan, redis: RedisServer, project: Project) -> dict[str, Any]:
     return {
         "started": datetime.now(tz=UTC).isoformat(timespec="seconds"),
         "plan": dataclasses.asdict(plan),
@@ -122,154 +151,11 @@ def _meta(plan: Plan, redis_server: RedisServer) -> dict[str, Any]:
             "load_average_at_start": os.getloadavg(),
         },
         "versions": {
-            "redis-server": redis_server.version(),
+            "redis-server": redis.version(),
             "streaq": version("streaq"),
+            **project.versions(),
         },
     }
-
-
-def _project_versions(project: Project) -> dict[str, str]:
-    """Versions of the packages in the generated project's venv."""
-    site = next((project.path / ".venv" / "lib").glob("python*/site-packages"))
-    found = {}
-    for name in ("arq", "redis", "fastapi", "uvicorn", "safir", "uvloop"):
-        for info in site.glob(f"{name}-*.dist-info"):
-            found[name] = info.name.removeprefix(f"{name}-").split(".dist")[0]
-    python = site.parent.name.removeprefix("python")
-    return {"project python": python, **found}
-
-
-class Bench:
-    """The runs of one invocation, and their bookkeeping."""
-
-    def __init__(self, runner: Runner, plan: Plan) -> None:
-        self.runner = runner
-        self.plan = plan
-        self.runs: list[dict[str, Any]] = []
-        self.failures = 0
-
-    def record(
-        self,
-        scenario: str,
-        variant: str,
-        rep: int,
-        order: int,
-        run: Callable[[], dict[str, Any]],
-    ) -> None:
-        """Run one measurement, keeping an error as a failed run."""
-        started = time.monotonic()
-        load = os.getloadavg()[0]
-        try:
-            figures = run()
-        except Exception as exc:  # noqa: BLE001 - reported, run goes on
-            traceback.print_exc()
-            error = f"{type(exc).__name__}: {exc}"
-            figures = {"ok": False, "error": error[-ERROR_LIMIT:]}
-        if not figures.get("ok"):
-            self.failures += 1
-        seconds = time.monotonic() - started
-        self.runs.append(
-            {
-                "scenario": scenario,
-                "variant": variant,
-                "rep": rep,
-                "order": order,
-                "seconds": round(seconds, 2),
-                "load_average": load,
-                **figures,
-            }
-        )
-        status = "ok" if figures.get("ok") else "FAILED"
-        print(
-            f"  {scenario} rep {rep + 1} {variant}: {status}"
-            f" ({seconds:.1f} s)",
-            file=sys.stderr,
-            flush=True,
-        )
-
-
-def _drain(
-    runner: Runner, workers: list[WorkerVariant], task: str, count: int
-) -> dict[str, Any]:
-    return asyncio.run(runner.drain(workers, task, count))
-
-
-type Measurement = tuple[str, str, Callable[[], dict[str, Any]]]
-"""A scenario, a variant key and the call that measures it."""
-
-
-def _repetition(
-    runner: Runner,
-    plan: Plan,
-    rep: int,
-    variants: tuple[
-        list[WorkerVariant], list[ApiVariant], list[WorkerVariant]
-    ],
-    only: set[str],
-) -> list[Measurement]:
-    """The measurements of one repetition, in the order they run.
-
-    Scenario by scenario, each scenario's variants back to back, in an
-    order rotated by the repetition so that no variant always goes first.
-    """
-    workers, apis, crew = variants
-    plan_s4 = (plan.s4_samples, plan.s4_gap, plan.idle_seconds)
-    worker_scenarios: dict[str, Callable[[WorkerVariant], dict[str, Any]]] = {
-        "S1": lambda w: _drain(runner, [w], "bench_noop", plan.s1_jobs),
-        "S2": lambda w: _drain(runner, [w], "bench_sleep", plan.s2_jobs),
-        "S4": lambda w: asyncio.run(runner.latency(w, *plan_s4, seed=rep)),
-    }
-    found: list[Measurement] = []
-    if "S6" in only:
-        found.append(
-            ("S6", "redis", partial(runner.redis_benchmark, plan.s6_requests))
-        )
-    for scenario, measure in worker_scenarios.items():
-        if scenario in only:
-            found += [
-                (scenario, w.key, partial(measure, w))
-                for w in _rotate(workers, rep)
-            ]
-    if "S3" in only:
-        s3 = (plan.s3_requests, plan.s3_warmup, plan.s3_concurrency)
-        found += [
-            ("S3", a.key, partial(runner.http, a, *s3))
-            for a in _rotate(apis, rep)
-        ]
-    if "S7" in only:
-        counts = {"noop": plan.s7_jobs, "cpu": plan.s7_cpu_jobs}
-        for kind, task in S7_TASKS.items():
-            found += [
-                (
-                    "S7",
-                    s7_key(kind, n),
-                    partial(_drain, runner, crew[:n], task, counts[kind]),
-                )
-                for n in _rotate(plan.s7_processes, rep)
-            ]
-    return found
-
-
-def _variants(  # noqa: PLR0913 - what decides the variants
-    project: Project,
-    redis_url: str,
-    profiles: list[Profile],
-    *,
-    keys: str | None,
-    plan: Plan,
-    only: set[str],
-) -> tuple[list[WorkerVariant], list[ApiVariant], list[WorkerVariant]]:
-    """Worker and API variants (those in ``keys``, if given), and S7's."""
-    workers = worker_variants(project, redis_url, profiles)
-    apis = api_variants(project, redis_url, profiles)
-    if keys:
-        keep = set(keys.split(","))
-        workers = [v for v in workers if v.key in keep]
-        apis = [v for v in apis if v.key in keep]
-    crew = []
-    if "S7" in only:
-        crew = scale_out_workers(project, redis_url, max(plan.s7_processes))
-    return workers, apis, crew
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,45 +166,45 @@ def main(argv: list[str] | None = None) -> int:
         plan = dataclasses.replace(plan, reps=args.reps)
     out = args.out or BENCH_DIR / "results" / ("quick" if args.quick else "")
     only = set(args.only.upper().split(","))
-    profiles: list[Profile] = [DEFAULTS]
+    profiles = [DEFAULTS]
     if args.candidate:
         profiles.append(dataclasses.replace(CANDIDATE, **args.candidate))
 
     began = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="fastapi-arq-bench-"))
     redis_server: RedisServer | None = None
+    runs: list[dict[str, Any]] = []
+    failures = 0
     try:
         print(f"bench: rendering and installing in {work}", file=sys.stderr)
         project = Project.create(work, args.ref)
         redis_server = RedisServer(work / "redis")
-        # targets.streaq_worker reads it when the harness imports it.
-        os.environ["BENCH_REDIS_URL"] = redis_server.url
-        meta = _meta(plan, redis_server)
-        meta["versions"].update(_project_versions(project))
+        meta = _meta(plan, redis_server, project)
         meta["template"] = template_source(args.ref)
-        logs = work / "logs"
-        logs.mkdir()
-        runner = Runner(project, redis_server, logs)
-        workers, apis, crew = _variants(
-            project,
-            redis_server.url,
-            profiles,
-            keys=args.variants,
-            plan=plan,
-            only=only,
+        (work / "logs").mkdir()
+        runner = Runner(project, redis_server, work / "logs")
+        variants = Variants(project, redis_server.url)
+        workers, apis = variants.workers(profiles), variants.apis(profiles)
+        if args.variants:
+            keep = set(args.variants.split(","))
+            workers = [v for v in workers if v.key in keep]
+            apis = [v for v in apis if v.key in keep]
+        crew = (
+            variants.scale_out(max(plan.s7_processes)) if "S7" in only else []
         )
         print(
             f"bench: {plan.name} plan, {plan.reps} repetition(s), setup took"
             f" {time.monotonic() - began:.0f} s",
             file=sys.stderr,
         )
-        bench = Bench(runner, plan)
         for rep in range(plan.reps):
-            measurements = _repetition(
-                runner, plan, rep, (workers, apis, crew), only
+            found = _measurements(
+                runner, plan, rep, workers=workers, apis=apis, crew=crew
             )
-            for order, (scenario, key, measure) in enumerate(measurements):
-                bench.record(scenario, key, rep, order, measure)
+            chosen = [m for m in found if m[0] in only]
+            for order, (scenario, key, measure) in enumerate(chosen):
+                run = {"scenario": scenario, "variant": key, "rep": rep}
+                failures += not _record(runs, run | {"order": order}, measure)
     finally:
         if redis_server is not None:
             redis_server.stop()
@@ -329,14 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     meta["seconds"] = round(time.monotonic() - began, 1)
     meta["load_average_at_end"] = os.getloadavg()
     meta["profiles"] = [dataclasses.asdict(p) for p in profiles]
-    table = write_reports(out, meta, workers, apis, bench.runs)
-    print(table)
+    print(write_reports(out, meta, workers, apis, runs))
     print(
         f"bench: wrote {out}/latest.{{md,png,json}} in {meta['seconds']:.0f} s"
-        f" ({bench.failures} failed run(s))",
+        f" ({failures} failed run(s))",
         file=sys.stderr,
     )
-    return 1 if bench.failures else 0
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

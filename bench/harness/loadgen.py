@@ -1,21 +1,20 @@
 """HTTP load generator for S3, run as its own process.
 
-``python -m harness.loadgen URL BODY --requests N --concurrency C
---max-seconds T`` sends ``N`` identical ``POST`` requests with a JSON body
-over ``C`` keep-alive connections to a server on 127.0.0.1 and prints one
-JSON object: requests done, statuses, elapsed seconds, requests per second,
-latency percentiles and its own CPU time. It stops after ``N`` requests or
-``T`` seconds, whichever comes first.
+``python -m harness.loadgen '{"url": U, "body": B, "requests": N,
+"concurrency": C, "max_seconds": T}'`` sends up to N identical JSON
+``POST`` requests over C keep-alive connections to 127.0.0.1 within T
+seconds, and prints a JSON summary: requests, statuses, requests/s,
+latency percentiles and its own CPU time. It imports nothing but the
+standard library and uvloop, whose start-up is in its CPU time.
 
-It speaks just enough HTTP/1.1 for this (a fixed request, responses with a
-``Content-Length``) over asyncio streams on uvloop, so that a request costs
-the load generator a few tens of microseconds of CPU: on a 2-core machine
-a heavier client (httpx) would take CPU from the server it measures.
+It speaks just enough HTTP/1.1 (a fixed request, responses with a
+``Content-Length``) on uvloop that a request costs it tens of microseconds
+of CPU: on a 2-core machine a heavier client (httpx) would take CPU from
+the server it measures.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import resource
@@ -25,8 +24,6 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 import uvloop
-
-__all__ = ["main"]
 
 
 def _request(url: str, body: bytes) -> tuple[str, int, bytes]:
@@ -81,21 +78,20 @@ async def _connection(
         writer.close()
 
 
-def _percentile(values: list[float], fraction: float) -> float:
+def percentile(values: list[float], fraction: float) -> float:
+    """The value at ``fraction`` (0 to 1) of the sorted values."""
     ordered = sorted(values)
-    index = min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))
-    return ordered[index]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def _run(args: argparse.Namespace) -> dict[str, object]:
-    host, port, request = _request(args.url, args.body.encode())
-    load = _Load(args.requests, time.monotonic() + args.max_seconds)
+async def _run(
+    url: str, body: str, requests: int, concurrency: int, max_seconds: float
+) -> dict[str, object]:
+    host, port, request = _request(url, body.encode())
+    load = _Load(requests, time.monotonic() + max_seconds)
     started = time.perf_counter()
     await asyncio.gather(
-        *(
-            _connection(host, port, request, load)
-            for _ in range(args.concurrency)
-        )
+        *(_connection(host, port, request, load) for _ in range(concurrency))
     )
     elapsed = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -107,24 +103,11 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
         "error_count": len(load.errors),
         "elapsed_s": elapsed,
         "rps": done / elapsed if elapsed else 0.0,
-        "p50_ms": _percentile(load.latencies, 0.50) * 1000 if done else None,
-        "p99_ms": _percentile(load.latencies, 0.99) * 1000 if done else None,
+        "p50_ms": percentile(load.latencies, 0.50) * 1000 if done else None,
+        "p99_ms": percentile(load.latencies, 0.99) * 1000 if done else None,
         "cpu_s": usage.ru_utime + usage.ru_stime,
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Parse the arguments, run the load, print the JSON summary."""
-    parser = argparse.ArgumentParser(prog="python -m harness.loadgen")
-    parser.add_argument("url")
-    parser.add_argument("body")
-    parser.add_argument("--requests", type=int, required=True)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--max-seconds", type=float, default=60.0)
-    args = parser.parse_args(argv)
-    summary = uvloop.run(_run(args))
-    json.dump(summary, sys.stdout)
-
-
 if __name__ == "__main__":
-    main()
+    json.dump(uvloop.run(_run(**json.loads(sys.argv[1]))), sys.stdout)

@@ -2,97 +2,41 @@
 
 from __future__ import annotations
 
-import io
 import json
-import os
-import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cookiecutter.main import cookiecutter
-from tests.support import commands
+from tests.support.commands import run
+from tests.support.project import GeneratedProject
 from tests.support.template import (
+    REPO_ROOT,
     RenderedProject,
     write_cookiecutter_config,
 )
-from tests.support.tools import find_python, find_uv
+from tests.support.template_repo import TEMPLATE_PARTS
+from tests.support.tools import find_python, python_hint
 
-__all__ = [
-    "BENCH_DIR",
-    "TEMPLATE_DIR",
-    "Project",
-    "child_env",
-    "template_source",
-]
+__all__ = ["BENCH_DIR", "Project", "template_source"]
 
-BENCH_DIR = Path(__file__).resolve().parents[1]
-"""``bench/``: holds `targets`, which the measured processes import."""
-
-TEMPLATE_DIR = BENCH_DIR.parent
-"""The template repository (holds ``cookiecutter.json``)."""
-
-INSTALL_TIMEOUT = 900
-"""Seconds ``uv sync`` may take (a cold cache downloads everything)."""
-
-_PASSED_THROUGH = ("HOME", "LANG", "LC_ALL", "PATH", "TMPDIR", "UV_CACHE_DIR")
-"""Variables of the caller's environment that child processes keep."""
-
-
-def child_env(extra: dict[str, str]) -> dict[str, str]:
-    """An environment for a child process: a few basics plus ``extra``.
-
-    Proxy variables and virtual environments of the caller are left out, so
-    that every request stays on 127.0.0.1 and each process uses the
-    interpreter it is started with. Output is unbuffered, as in the
-    generated project's images.
-    """
-    env = {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
-    env["PYTHONUNBUFFERED"] = "1"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.update(extra)
-    return env
+BENCH_DIR = REPO_ROOT / "bench"  # holds the measured processes' targets
+INSTALL_TIMEOUT = 900  # seconds for uv sync: a cold cache downloads it all
+PACKAGES = ("arq", "redis", "fastapi", "uvicorn", "safir", "uvloop")
 
 
 def _git(*args: str) -> str:
-    result = subprocess.run(  # noqa: S603 - git, on the template's repo
-        ["git", "-C", str(TEMPLATE_DIR), *args],  # noqa: S607 - git on PATH
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"git {' '.join(args)} failed: {result.stderr}")
-    return result.stdout.strip()
-
-
-def _export(ref: str, work: Path) -> Path:
-    """Extract the template at a git revision into ``work/template``."""
-    target = work / "template"
-    target.mkdir()
-    archive = subprocess.run(  # noqa: S603 - git, on the template's repo
-        ["git", "-C", str(TEMPLATE_DIR), "archive", "--format=tar", ref],  # noqa: S607
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    if archive.returncode != 0:
-        raise SystemExit(f"git archive {ref} failed: {archive.stderr!r}")
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(target, filter="data")
-    return target
+    result = run(["git", *args], cwd=REPO_ROOT, timeout=120)
+    result.assert_ok()
+    return result.output.strip()
 
 
 def template_source(ref: str | None) -> dict[str, Any]:
     """Which template was rendered: commit, and local changes if any."""
     if ref is not None:
         return {"ref": ref, "commit": _git("rev-parse", ref)}
-    changed = _git(
-        "status", "--porcelain", "--", "cookiecutter.json", "hooks",
-        "{{cookiecutter.name}}",
-    )  # fmt: skip
+    changed = _git("status", "--porcelain", "--", *TEMPLATE_PARTS)
     return {
         "ref": "working tree",
         "commit": _git("rev-parse", "HEAD"),
@@ -101,96 +45,69 @@ def template_source(ref: str | None) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Project(RenderedProject):
-    """The default project, rendered and installed in ``path``."""
+class Project(GeneratedProject):
+    """The default project, with its runtime dependencies installed."""
 
     @classmethod
     def create(cls, work: Path, ref: str | None = None) -> Project:
-        """Render the template with its defaults and install the result.
-
-        Parameters
-        ----------
-        work
-            Directory that receives the render and cookiecutter's state.
-        ref
-            Git revision of the template to render; `None` renders the
-            working tree, uncommitted changes included.
-        """
-        template = TEMPLATE_DIR if ref is None else _export(ref, work)
+        """Render the working tree (or ``ref``) in ``work`` and install it."""
+        template = REPO_ROOT
+        if ref is not None:
+            template, tar = work / "template", work / "template.tar"
+            _git("archive", "-o", str(tar), ref, *TEMPLATE_PARTS)
+            with tarfile.open(tar) as archive:
+                archive.extractall(template, filter="data")
         state = work / "cookiecutter"
-        state.mkdir(parents=True)
-        config = write_cookiecutter_config(state)
-        path = Path(
-            cookiecutter(
-                str(template),
-                no_input=True,
-                output_dir=str(work),
-                config_file=str(config),
-            )
+        state.mkdir()
+        path = cookiecutter(
+            str(template),
+            no_input=True,
+            output_dir=str(work),
+            config_file=str(write_cookiecutter_config(state)),
         )
-        project = cls(path)
-        project.install()
-        return project
-
-    def install(self) -> None:
-        """``uv sync --no-dev``: the runtime dependencies, as in the images."""
-        version = self.answers["python_version"]
+        version = RenderedProject(Path(path)).answers["python_version"]
         python = find_python(version)
         if python is None:
-            raise SystemExit(
-                f"The generated project needs Python {version}, and none was"
-                f" found: set PYTHON=/path/to/python{version} and run"
-                " bench/run again."
-            )
-        result = subprocess.run(  # noqa: S603 - uv, on our own project
-            [*find_uv(), "sync", "--no-dev", "--python", str(python)],
-            cwd=self.path,
-            env=commands.clean_env(
-                {"UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
-            ),
-            capture_output=True,
-            text=True,
+            raise SystemExit(python_hint(version))
+        project = cls(Path(path), python)
+        # The runtime dependencies only, as in the images.
+        project.uv(
+            "sync",
+            "--no-dev",
+            "--python",
+            str(python),
             timeout=INSTALL_TIMEOUT,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise SystemExit(
-                f"uv sync failed in {self.path}:\n{result.stdout}"
-                f"\n{result.stderr}"
-            )
+        ).assert_ok()
+        return project
 
     def bin(self, name: str) -> str:
         """A command of the project's ``.venv``."""
-        return str(self.path / ".venv" / "bin" / name)
+        return str(self.venv_bin(name))
 
     def settings_env(self, settings: dict[str, str]) -> dict[str, str]:
         """Environment variables for settings named without the prefix."""
         return {f"{self.env_prefix}{k}": v for k, v in settings.items()}
 
-    def probe(self, target: str, env: dict[str, str]) -> dict[str, Any]:
-        """Run `targets.probe` on a ``WorkerSettings`` in the project's venv.
+    def versions(self) -> dict[str, str]:
+        """Versions of Python and of `PACKAGES` in the project's venv."""
+        site = next((self.path / ".venv/lib").glob("python*/site-packages"))
+        found = {"project python": site.parent.name.removeprefix("python")}
+        for name in PACKAGES:
+            for info in site.glob(f"{name}-*.dist-info"):
+                found[name] = info.name[len(name) + 1 :].removesuffix(
+                    ".dist-info"
+                )
+        return found
 
-        Parameters
-        ----------
-        target
-            Import path of the settings class.
-        env
-            The environment the worker would get.
-        """
+    def probe(self, target: str, env: dict[str, str]) -> dict[str, Any]:
+        """What `targets.probe` says of a ``WorkerSettings`` with ``env``."""
         out = self.path.parent / "probe.json"
-        result = subprocess.run(  # noqa: S603 - the project's own python
+        run(
             [self.bin("python"), "-m", "targets.probe", target, str(out)],
             cwd=self.path,
             env=env,
-            capture_output=True,
-            text=True,
             timeout=120,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(
-                f"probing {target} failed:\n{result.stdout}\n{result.stderr}"
-            )
+        ).assert_ok()
         probed: dict[str, Any] = json.loads(out.read_text())
         out.unlink()
         return probed

@@ -2,50 +2,47 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
+import os
 import secrets
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .plan import DEFAULTS, Profile
-from .project import BENCH_DIR, Project, child_env
+from .project import BENCH_DIR, Project
 
-__all__ = [
-    "ApiVariant",
-    "WorkerVariant",
-    "api_variants",
-    "scale_out_workers",
-    "worker_variants",
-]
+__all__ = ["ApiVariant", "Variants", "WorkerVariant", "child_env"]
 
-ARQ_DEFAULT_MAX_JOBS = 10
-"""arq's own default for ``max_jobs``."""
+ARQ_DEFAULT_MAX_JOBS = 10  # arq's own default for max_jobs
+STREAQ_CONCURRENCY = 16  # streaQ's own default, which its worker keeps
+CLIENT = "targets.queue_client"  # every queue's client process
 
-STREAQ_CONCURRENCY = 16
-"""streaQ's own default concurrency, which its worker keeps."""
+_PASSED_THROUGH = ("HOME", "LANG", "LC_ALL", "PATH", "TMPDIR", "UV_CACHE_DIR")
+"""The only variables of the caller's that measured processes get: no
+proxies, no virtual environment, no project settings of the caller's."""
+
+
+def child_env(extra: dict[str, str]) -> dict[str, str]:
+    """A few basics of this environment, unbuffered output, and ``extra``."""
+    env = {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
+    env |= {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    return env | extra
 
 
 @dataclass(frozen=True)
 class WorkerVariant:
-    """A worker that S1, S2, S4 and S5 measure."""
+    """A worker that S1, S2, S4, S5 or S7 measures."""
 
-    key: str
-    """Short name used in the JSON and in ratios."""
-
-    label: str
-    """Name in the table and the chart."""
-
+    key: str  # in the JSON and in ratios
+    label: str  # in the table and the chart
     system: Literal["arq", "streaq"]
     command: list[str]
+    client: list[str]  # its queue's client (targets.queue_client)
     env: dict[str, str]
     queue_name: str
-    concurrency: int
-    """Jobs it runs at once (``max_jobs``); S2's ideal is this / 10 ms."""
-
-    probe: dict[str, Any] = field(default_factory=dict)
-    """What `targets.probe` reported (arq workers)."""
+    concurrency: int  # jobs at once; S2's ideal is this / 10 ms
+    probe: dict[str, Any] = field(default_factory=dict)  # targets.probe's
 
 
 @dataclass(frozen=True)
@@ -54,206 +51,154 @@ class ApiVariant:
 
     key: str
     label: str
-    app: str
-    """``module:attribute`` for uvicorn."""
-
-    path: str
-    """Path of the enqueue route."""
-
-    body: str
-    """JSON body of each request."""
-
+    app: str  # module:attribute for uvicorn
+    path: str  # of the enqueue route
+    body: str  # JSON of each request
     env: dict[str, str]
     args: tuple[str, ...] = ()
 
 
-SIGNING_KEY = secrets.token_urlsafe(32)
-"""Key for the project's ``SIGNING_KEY`` setting.
+class Variants:
+    """Builds the variants of one project against one Redis."""
 
-The project signs the jobs it stores with a key it requires; one random key
-per invocation serves its API, its worker and the harness's client.
-"""
-
-
-def _base_env(project: Project, redis_url: str) -> dict[str, str]:
-    """What every measured process gets.
-
-    The Redis, and for the project's processes the settings it requires (a
-    process that has no such setting ignores the variable).
-    """
-    return child_env(
-        {
-            "PYTHONPATH": str(BENCH_DIR),
-            "BENCH_REDIS_URL": redis_url,
-            "BENCH_MODULE": project.module,
-            **project.settings_env(
-                {"ARQ_QUEUE_URL": redis_url, "SIGNING_KEY": SIGNING_KEY}
-            ),
+    def __init__(self, project: Project, redis_url: str) -> None:
+        self.project = project
+        # Processes that have no such settings ignore the project's.
+        settings = {
+            "ARQ_QUEUE_URL": redis_url,
+            "SIGNING_KEY": secrets.token_urlsafe(32),
         }
-    )
-
-
-def _template_worker(  # noqa: PLR0913 - one variant, spelled out
-    project: Project,
-    base: dict[str, str],
-    profile: Profile,
-    *,
-    key: str,
-    label: str,
-    settings: dict[str, str] | None = None,
-) -> WorkerVariant:
-    """The project's worker with one profile, and project ``settings``.
-
-    Its settings are probed from the project as the environment configures
-    it.
-    """
-    env = {
-        **base,
-        **project.settings_env(
-            {**profile.worker_settings, **(settings or {})}
-        ),
-        **profile.worker_env(),
-        "BENCH_OVERRIDES": json.dumps(profile.worker_overrides),
-    }
-    target = "targets.template_worker.WorkerSettings"
-    probe = project.probe(target, env)
-    return WorkerVariant(
-        key=key,
-        label=label,
-        system="arq",
-        command=[project.bin("arq"), target],
-        env=env,
-        queue_name=probe["settings"].get("queue_name", "arq:queue"),
-        concurrency=probe["settings"].get("max_jobs", ARQ_DEFAULT_MAX_JOBS),
-        probe=probe,
-    )
-
-
-def scale_out_workers(
-    project: Project, redis_url: str, count: int
-) -> list[WorkerVariant]:
-    """``count`` workers of the project with its defaults, on one queue (S7).
-
-    Each has its own ``WORKER_NAME``, so its own health-check key: the
-    harness knows when each one polls.
-    """
-    base = _base_env(project, redis_url)
-    return [
-        _template_worker(
-            project,
-            base,
-            DEFAULTS,
-            key=f"template-{n}",
-            label=f"template worker {n}",
-            settings={"WORKER_NAME": f"bench-{n}"},
+        self.env = child_env(
+            {
+                "PYTHONPATH": str(BENCH_DIR),
+                "BENCH_REDIS_URL": redis_url,
+                "BENCH_MODULE": project.module,
+                **project.settings_env(settings),
+            }
         )
-        for n in range(1, count + 1)
-    ]
 
-
-def worker_variants(
-    project: Project, redis_url: str, profiles: list[Profile]
-) -> list[WorkerVariant]:
-    """Every worker variant, in the order of the tables.
-
-    Raw arq first, then per profile the project's worker and its raw-arq
-    twin, then streaQ.
-
-    Parameters
-    ----------
-    project
-        The installed project.
-    redis_url
-        The harness's Redis.
-    profiles
-        Settings to run the project's worker with; `DEFAULTS` first.
-    """
-    base = _base_env(project, redis_url)
-    arq = project.bin("arq")
-    variants = [
-        WorkerVariant(
-            key="arq-defaults",
-            label="raw arq, defaults",
+    def _arq(
+        self,
+        settings: str,
+        key: str,
+        label: str,
+        env: dict[str, str] | None = None,
+        probe: dict[str, Any] | None = None,
+    ) -> WorkerVariant:
+        """``arq`` on the ``WorkerSettings`` at ``settings``."""
+        probe = probe or {}
+        values = probe.get("settings", {})
+        return WorkerVariant(
+            key=key,
+            label=label,
             system="arq",
-            command=[arq, "targets.arq_default.WorkerSettings"],
-            env=base,
-            queue_name="arq:queue",
-            concurrency=ARQ_DEFAULT_MAX_JOBS,
+            command=[self.project.bin("arq"), settings],
+            client=[self.project.bin("python"), "-m", CLIENT, "arq", settings],
+            env=env or self.env,
+            queue_name=values.get("queue_name", "arq:queue"),
+            concurrency=values.get("max_jobs", ARQ_DEFAULT_MAX_JOBS),
+            probe=probe,
         )
-    ]
-    for profile in profiles:
-        suffix = f"+{profile.key}" if profile.key else ""
-        label = "" if profile is DEFAULTS else f", {profile.label}"
-        template = _template_worker(
-            project,
-            base,
-            profile,
-            key=f"template{suffix}",
-            label=f"template{label}",
-        )
-        variants.append(
-            dataclasses.replace(
-                template,
-                key=f"arq-same{suffix}",
-                label=f"raw arq, template's settings{label}",
-                command=[arq, "targets.arq_same.WorkerSettings"],
-                env={**base, "BENCH_ARQ_SETTINGS": json.dumps(template.probe)},
+
+    def _template(
+        self,
+        profile: Profile,
+        key: str,
+        label: str,
+        settings: dict[str, str] | None = None,
+    ) -> WorkerVariant:
+        """The project's worker with a profile and more project settings."""
+        env = {
+            **self.env,
+            **self.project.settings_env(
+                {**profile.worker_settings, **(settings or {})}
+            ),
+            "BENCH_OVERRIDES": json.dumps(profile.worker_overrides),
+        }
+        target = "targets.template_worker.WorkerSettings"
+        probe = self.project.probe(target, env)
+        return self._arq(target, key, label, env, probe)
+
+    def workers(self, profiles: list[Profile]) -> list[WorkerVariant]:
+        """Raw arq, per profile the project's worker and its twin, streaQ."""
+        found = [
+            self._arq(
+                "targets.arq_default.WorkerSettings",
+                "arq-defaults",
+                "raw arq, defaults",
+            )
+        ]
+        for p in profiles:
+            key, label = f"template{p.suffix}", f"template{p.note}"
+            template = self._template(p, key, label)
+            found.append(
+                self._arq(
+                    "targets.arq_same.WorkerSettings",
+                    f"arq-same{p.suffix}",
+                    f"raw arq, template's settings{p.note}",
+                    {
+                        **self.env,
+                        "BENCH_ARQ_SETTINGS": json.dumps(template.probe),
+                    },
+                    template.probe,
+                )
+            )
+            found.append(template)
+        python = [sys.executable, "-m"]
+        streaq = "targets.streaq_worker:worker"
+        found.append(
+            WorkerVariant(
+                key="streaq",
+                label="streaQ (uvloop)",
+                system="streaq",
+                command=[*python, "streaq", "run", streaq],
+                client=[*python, CLIENT, "streaq"],
+                env=self.env,
+                queue_name="default",
+                concurrency=STREAQ_CONCURRENCY,
             )
         )
-        variants.append(template)
-    variants.append(
-        WorkerVariant(
-            key="streaq",
-            label="streaQ (uvloop)",
-            system="streaq",
-            command=[
-                sys.executable,
-                "-m",
-                "streaq",
-                "run",
-                "targets.streaq_worker:worker",
-            ],
-            env=base,
-            queue_name="default",
-            concurrency=STREAQ_CONCURRENCY,
-        )
-    )
-    return variants
+        return found
 
+    def scale_out(self, count: int) -> list[WorkerVariant]:
+        """``count`` workers of the project as rendered, on one queue (S7).
 
-def api_variants(
-    project: Project, redis_url: str, profiles: list[Profile]
-) -> list[ApiVariant]:
-    """The project's API per profile, and the minimal arq endpoint."""
-    base = _base_env(project, redis_url)
-    text = "to be or not to be"
-    variants = [
-        ApiVariant(
-            key="minimal-api",
-            label="minimal FastAPI + enqueue_job",
-            app="targets.minimal_api:app",
-            path="/jobs",
-            body=json.dumps({"text": text}),
-            env=base,
-        )
-    ]
-    for profile in profiles:
-        suffix = f"+{profile.key}" if profile.key else ""
-        label = "" if profile is DEFAULTS else f", {profile.label}"
-        env = {**base, **project.settings_env(profile.api_settings)}
-        app = f"{project.module}.main:app"
-        if profile.api_async_dependencies:
-            app = "targets.template_api:app"
-            env["BENCH_ASYNC_DEPENDENCIES"] = "1"
-        variants.append(
+        Each has its own ``WORKER_NAME``, so its own health-check key: the
+        harness knows when each one polls.
+        """
+        return [
+            self._template(
+                DEFAULTS,
+                f"template-{n}",
+                f"template worker {n}",
+                {"WORKER_NAME": f"bench-{n}"},
+            )
+            for n in range(1, count + 1)
+        ]
+
+    def apis(self, profiles: list[Profile]) -> list[ApiVariant]:
+        """The minimal arq endpoint, then the project's API per profile."""
+        text = "to be or not to be"
+        found = [
             ApiVariant(
-                key=f"template-api{suffix}",
-                label=f"template API{label}",
-                app=app,
-                path=f"/{project.name}/jobs",
-                body=json.dumps({"task": "word_count", "text": text}),
-                env=env,
-                args=profile.api_args,
+                key="minimal-api",
+                label="minimal FastAPI + enqueue_job",
+                app="targets.minimal_api:app",
+                path="/jobs",
+                body=json.dumps({"text": text}),
+                env=self.env,
             )
-        )
-    return variants
+        ]
+        found += [
+            ApiVariant(
+                key=f"template-api{p.suffix}",
+                label=f"template API{p.note}",
+                app=f"{self.project.module}.main:app",
+                path=f"/{self.project.name}/jobs",
+                body=json.dumps({"task": "word_count", "text": text}),
+                env={**self.env, **self.project.settings_env(p.api_settings)},
+                args=p.api_args,
+            )
+            for p in profiles
+        ]
+        return found

@@ -1,8 +1,6 @@
-"""Code that runs inside the measured processes, not in the harness.
+"""Code that runs in the measured processes; none of it imports the harness.
 
-The arq workers and the minimal API run from the generated project's own
-virtual environment (so they use the same arq, redis-py and uvicorn as the
-template's processes) with ``bench/`` on ``PYTHONPATH``; only
-`targets.streaq_worker` runs from the benchmark's environment. Nothing here
-imports the harness.
+The arq workers, the arq client and the APIs run from the generated
+project's own environment with ``bench/`` on ``PYTHONPATH``; the streaQ
+worker and its client from the benchmark's.
 """

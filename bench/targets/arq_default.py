@@ -1,8 +1,4 @@
-"""Raw arq with its defaults: the minimal ``WorkerSettings`` of arq's docs.
-
-Run as ``arq targets.arq_default.WorkerSettings``; ``BENCH_REDIS_URL``
-names the Redis.
-"""
+"""Raw arq with its defaults: ``arq targets.arq_default.WorkerSettings``."""
 
 import os
 
@@ -14,7 +10,7 @@ __all__ = ["WorkerSettings"]
 
 
 class WorkerSettings:
-    """Only the functions and the Redis: every other setting is arq's."""
+    """Only the functions and the Redis (``BENCH_REDIS_URL``): arq's docs."""
 
     functions = ARQ_TASKS
     redis_settings = RedisSettings.from_dsn(os.environ["BENCH_REDIS_URL"])

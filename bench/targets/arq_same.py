@@ -1,26 +1,35 @@
 """Raw arq configured like the generated project, without its code.
 
-Run as ``arq targets.arq_same.WorkerSettings``. ``BENCH_ARQ_SETTINGS`` holds
-what `targets.probe` reported for the project's worker: its scalar worker
-settings, its event loop and whether arq logs each job. This worker copies
-them but has none of the project's start-up, logging, clients or tasks, so
-the difference between the two is what the template's code costs.
+``arq targets.arq_same.WorkerSettings``, with ``BENCH_ARQ_SETTINGS`` holding
+what `targets.probe` reported for the project's worker: its scalar
+settings, event loop and arq log level. The difference between the two
+workers is what the template's code costs.
 """
 
+import asyncio
 import json
+import logging
 import os
 from typing import Any
 
 from arq.connections import RedisSettings
 
 from .tasks import ARQ_TASKS
-from .tuning import apply_event_loop, with_log_level
 
 __all__ = ["WorkerSettings"]
 
 _probe: dict[str, Any] = json.loads(os.environ["BENCH_ARQ_SETTINGS"])
-apply_event_loop(_probe["event_loop"])
-_level = _probe["arq_log_level"]
+if _probe["event_loop"] == "uvloop":
+    import uvloop  # only if the project runs on it: it costs memory
+
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+async def _startup(_ctx: dict[Any, Any]) -> None:
+    # The arq CLI configures logging after it imports the settings, before
+    # start-up: start-up is where the project sets this level too.
+    logging.getLogger("arq.worker").setLevel(_probe["arq_log_level"])
+
 
 WorkerSettings = type(
     "WorkerSettings",
@@ -32,10 +41,7 @@ WorkerSettings = type(
         "redis_settings": RedisSettings.from_dsn(
             os.environ["BENCH_REDIS_URL"]
         ),
-        "on_startup": with_log_level(
-            None, None if _level == "INFO" else _level
-        ),
+        "on_startup": _startup,
         **_probe["settings"],
     },
 )
-"""What ``arq`` runs."""

@@ -1,11 +1,9 @@
 """The minimal FastAPI endpoint that enqueues with arq directly (S3).
 
-The pattern of a plain "FastAPI with arq" guide: one arq pool opened in the
-lifespan and ``ArqRedis.enqueue_job`` called from the route, with no Safir,
-no job service and no structured logging. Run with
-``uvicorn targets.minimal_api:app`` from the generated project's
-environment (the same FastAPI, uvicorn and arq as the template's API);
-``BENCH_REDIS_URL`` names the Redis.
+A plain "FastAPI with arq" guide's pattern: one arq pool opened in the
+lifespan and ``enqueue_job`` called from the route; no Safir, no job
+service, no structured logging. ``uvicorn targets.minimal_api:app`` from
+the project's environment; ``BENCH_REDIS_URL`` names the Redis.
 """
 
 import os

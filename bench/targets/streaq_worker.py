@@ -1,10 +1,9 @@
-"""streaQ's equivalent worker: the jobs of S1, S2 and S4 on a Redis stream.
+"""streaQ's worker with the jobs of S1, S2 and S4, on a Redis stream.
 
-Run as ``streaq run targets.streaq_worker:worker`` from the benchmark's own
-environment; the harness also imports it to enqueue (`worker` is streaQ's
-client as well). ``BENCH_REDIS_URL`` names the Redis. It keeps streaQ's
-defaults (concurrency 16, prefetch as many, pickle, INFO log per task)
-except for uvloop, which streaQ's documentation recommends for speed.
+``streaq run targets.streaq_worker:worker``, from the benchmark's
+environment; `worker` is also the client that `targets.queue_client`
+queues with. streaQ's defaults (concurrency 16, pickle, an INFO line per
+task) but uvloop, which its documentation recommends.
 """
 
 import asyncio
@@ -21,7 +20,6 @@ worker = Worker(
     redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379"),
     anyio_kwargs={"use_uvloop": True},
 )
-"""The worker, and the client the harness enqueues with."""
 
 
 @worker.task

@@ -1,29 +1,13 @@
-"""The benchmark's jobs, as arq coroutines, shared by every arq worker.
-
-The generated project has no no-op, sleeping or CPU-burning task, so the
-harness adds these to its real ``WorkerSettings``
-(`targets.template_worker`) and gives the same ones to the raw arq workers.
-"""
+"""The benchmark's jobs, which every arq worker of the benchmark registers."""
 
 import asyncio
 import time
 from typing import Any
 
-__all__ = [
-    "ARQ_TASKS",
-    "CPU_SECONDS",
-    "SLEEP_SECONDS",
-    "bench_cpu",
-    "bench_noop",
-    "bench_sleep",
-    "bench_stamp",
-]
+__all__ = ["ARQ_TASKS", "SLEEP_SECONDS"]
 
-SLEEP_SECONDS = 0.010
-"""How long a `bench_sleep` job waits (S2)."""
-
-CPU_SECONDS = 0.005
-"""CPU time a `bench_cpu` job uses (S7)."""
+SLEEP_SECONDS = 0.010  # how long a `bench_sleep` job waits (S2)
+CPU_SECONDS = 0.005  # thread CPU time a `bench_cpu` job uses (S7)
 
 
 async def bench_noop(_ctx: dict[Any, Any]) -> None:
@@ -36,12 +20,9 @@ async def bench_sleep(_ctx: dict[Any, Any]) -> None:
 
 
 async def bench_cpu(_ctx: dict[Any, Any]) -> int:
-    """Use 5 ms of CPU without yielding, as CPU-bound job code does (S7).
-
-    The work is measured in the thread's own CPU time, so each job costs
-    the same however many processes share the cores; it returns how many
-    rounds that took.
-    """
+    """Use 5 ms of this thread's CPU without yielding; return the rounds."""
+    # Thread CPU time, not wall time: each job costs the same however many
+    # processes share the cores.
     rounds = 0
     end = time.thread_time() + CPU_SECONDS
     while time.thread_time() < end:
@@ -56,4 +37,3 @@ async def bench_stamp(_ctx: dict[Any, Any]) -> float:
 
 
 ARQ_TASKS = (bench_noop, bench_sleep, bench_stamp, bench_cpu)
-"""Coroutines every arq worker of the benchmark registers, by name."""

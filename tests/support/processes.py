@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 __all__ = ["Service", "free_port", "wait_for"]
@@ -145,26 +146,43 @@ class Service:
         if self.process.poll() is not None:
             raise AssertionError(self.describe(tail))
 
-    def wait_for_log(self, text: str, timeout: float = 30.0) -> None:
-        """Wait until the process prints some text.
+    def wait_until(
+        self,
+        check: Callable[[], bool],
+        what: str,
+        *,
+        timeout: float = 30.0,
+        tail: int | None = None,
+    ) -> None:
+        """Wait until ``check()`` holds, failing at once if the process exits.
 
         Parameters
         ----------
-        text
-            Text to wait for.
+        check
+            Whether the process is ready.
+        what
+            What is awaited, after the process's name: ``to answer PING``.
         timeout
             Seconds to wait at most.
+        tail
+            Characters of the log to show on failure; `None` for all.
         """
 
-        def printed() -> bool:
-            self.assert_running()
-            return text in self.log()
+        def ready() -> bool:
+            self.assert_running(tail)
+            return check()
 
         wait_for(
-            printed,
-            what=f"{self.name} to print {text!r}",
+            ready,
+            what=f"{self.name} {what}",
             timeout=timeout,
-            diagnostics=self.describe,
+            diagnostics=partial(self.describe, tail),
+        )
+
+    def wait_for_log(self, text: str, timeout: float = 30.0) -> None:
+        """Wait until the process prints some text, at most ``timeout`` s."""
+        self.wait_until(
+            lambda: text in self.log(), f"to print {text!r}", timeout=timeout
         )
 
     def kill(self) -> None:

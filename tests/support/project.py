@@ -1,12 +1,13 @@
-"""A generated project installed with uv, and its test report."""
+"""A generated project installed with uv, and its test report.
+
+`GeneratedProject` is shared with the benchmark (``bench/``).
+"""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 from .commands import CommandResult, clean_env, run
 from .template import Combination, RenderedProject, Renderer
@@ -121,6 +122,9 @@ class ProjectCache:
             self._projects[combination] = self._install(combination)
         project = self._projects[combination]
         if isinstance(project, str):
+            # Imported here: bench/, which has no pytest, uses this module.
+            import pytest  # noqa: PLC0415
+
             pytest.fail(project, pytrace=False)
         return project
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from .processes import Service, free_port, wait_for
+from .processes import Service, free_port
+from .redis_process import start_redis, wait_for_ping
 from .stack import RUNNING
 
 __all__ = ["RedisServer", "redis_executable", "wait_for_ping"]
@@ -29,46 +30,11 @@ def redis_executable() -> str:
     return executable
 
 
-def wait_for_ping(
-    service: Service, port: int, *, timeout: float = 30.0
-) -> None:
-    """Wait until a started server answers PING, failing if it exits.
-
-    Parameters
-    ----------
-    service
-        The ``redis-server`` process.
-    port
-        Its port on 127.0.0.1.
-    timeout
-        Seconds to wait at most.
-    """
-    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5)
-
-    def ping() -> bool:
-        service.assert_running()
-        try:
-            return bool(client.ping())
-        except redis.ConnectionError:
-            return False
-
-    try:
-        wait_for(
-            ping,
-            what=f"{service.name} to answer PING",
-            timeout=timeout,
-            diagnostics=service.describe,
-        )
-    finally:
-        client.close()
-
-
 class RedisServer:
     """``redis-server`` on 127.0.0.1 that keeps every write on disk.
 
-    Started with the append-only file on and fsynced after every write
-    (``--appendfsync always``), and ``noeviction``, so that a server killed
-    with SIGKILL and started again on the same port and directory has every
+    Started ``durable`` (see `start_redis`), so that a server killed with
+    SIGKILL and started again on the same port and directory has every
     write it acknowledged. Not started until `start` is called.
 
     Parameters
@@ -97,28 +63,16 @@ class RedisServer:
         """Start the server (again) and wait until it answers PING."""
         assert self._service is None, "redis-server is already running"
         self.starts += 1
-        options = {
-            "port": str(self.port),
-            "bind": "127.0.0.1",
-            "dir": str(self.directory),
-            "save": "",
-            "appendonly": "yes",
-            "appendfsync": "always",
-            "maxmemory-policy": "noeviction",
-        }
-        command = [self.executable]
-        for option, value in options.items():
-            command.extend([f"--{option}", value])
-        service = Service(
-            f"redis-{self.starts}",
-            command,
-            cwd=self.directory,
-            env={},
-            log_path=self.directory / f"redis-{self.starts}.log",
+        service = start_redis(
+            self.executable,
+            self.port,
+            self.directory,
+            name=f"redis-{self.starts}",
+            durable=True,
+            timeout=_START_TIMEOUT,
         )
         self._service = service
         RUNNING.append(service)
-        wait_for_ping(service, self.port, timeout=_START_TIMEOUT)
 
     def kill(self) -> None:
         """Kill the server by its pid with SIGKILL, as a crash would."""
