@@ -471,6 +471,37 @@ def test_start_up_without_redis_fails_fast(
     assert "Traceback" not in result.output, result.describe()
 
 
+@pytest.mark.parametrize("program", ["uvicorn", "arq"])
+def test_start_up_refused_by_redis_says_why(
+    default_project: GeneratedProject,
+    redis_server: RedisServer,
+    tmp_path: Path,
+    program: str,
+) -> None:
+    """Redis that answers but refuses (no such database): one line too."""
+    stack = Stack(default_project, redis_server.port, tmp_path)
+    url = f"redis://127.0.0.1:{redis_server.port}/99"
+    arguments = {
+        "uvicorn": [
+            f"{default_project.module}.main:app",
+            *("--host", "127.0.0.1", "--port", str(free_port())),
+        ],
+        "arq": [stack.worker_settings],
+    }
+    command = [str(default_project.venv_bin(program)), *arguments[program]]
+    env = {**stack.env, **stack.settings(ARQ_QUEUE_URL=url)}
+    result = run(command, cwd=default_project.path, env=env, timeout=60)
+    assert result.returncode != 0, result.describe()
+    lines = [
+        line
+        for line in result.output.splitlines()
+        if "DB index is out of range" in line
+    ]
+    assert len(lines) == 1, result.describe()
+    assert f"127.0.0.1:{redis_server.port}" in lines[0], lines
+    assert "Traceback" not in result.output, result.describe()
+
+
 # 6. Worker health: arq --check.
 
 

@@ -35,6 +35,7 @@ def test_reads_prefixed_variables(monkeypatch: pytest.MonkeyPatch) -> None:
         ("ARQ_QUEUE_URL", "redis://localhost:6379/abc"),
         ("ARQ_QUEUE_URL", "redis://localhost:6379/0/x"),
         ("ARQ_QUEUE_URL", "redis://localhost:99999/0"),
+        ("ARQ_QUEUE_URL", "redis://:s3cret@localhost:6379/0"),
         ("SIGNING_KEY", "short"),
         ("ACCEPTED_SIGNING_KEYS", '["short"]'),
         ("ARQ_MODE", "fast"),
@@ -54,6 +55,7 @@ def test_invalid_setting_names_the_variable(
     assert len(lines) == 2, lines
     assert lines[1].startswith(f"  {ENV_PREFIX}{variable}: "), lines
     assert "Value error" not in lines[1]
+    assert "s3cret" not in lines[1]
 
 
 def test_short_key_is_measured_in_characters(

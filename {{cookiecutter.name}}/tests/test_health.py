@@ -21,7 +21,7 @@ from {{ cookiecutter.module_name }}.tasks import (
 )
 
 from .support.jobs import JOBS, running_app
-from .support.redis import run_redis_server
+from .support.redis import free_port, run_redis_server
 from .support.worker import run_worker
 
 WORKER_SETTINGS = f"{main.__package__}.worker.main.WorkerSettings"
@@ -61,6 +61,26 @@ async def test_redis_down_answers_503(
 
             response = await client.get("/health/live")
             assert response.status_code == 200
+
+
+@pytest.mark.asyncio
+async def test_api_recovers_after_an_outage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    port = free_port()
+    with run_redis_server(port=port) as server:
+        monkeypatch.setattr(config, "arq_queue_url", Url(server.url))
+        async with running_app() as client:
+            server.stop()
+            # Requests at once open new connections while Redis is down.
+            answers = await asyncio.gather(
+                *(client.get("/health/ready") for _ in range(3))
+            )
+            assert [a.status_code for a in answers] == [503] * 3
+            with run_redis_server(port=port):
+                for _ in range(3):
+                    response = await client.get("/health/ready")
+                    assert response.status_code == 200, response.text
 
 
 def run_check(redis_url: str, queue_name: str) -> int:

@@ -152,7 +152,11 @@ async def test_listing_leaves_out_what_it_cannot_read(
     assert response.status_code == 204, response.text
     assert await redis.zscore(config.queue_name, job_id_of(tampered)) is None
     assert await redis.exists(job_key_prefix + job_id_of(tampered)) == 0
+    # Another application's job is not this one's to remove.
+    response = await redis_client.delete(f"{JOBS}/theirs-queued")
+    assert response.status_code == 500, response.text
     assert await redis.exists(job_key_prefix + "theirs-queued") == 1
+    assert await redis.zscore("other", "theirs-queued") == 1
 
 
 @pytest.mark.asyncio

@@ -63,12 +63,16 @@ def _one_error(value: object, handler: ValidatorFunctionWrapHandler) -> Url:
     return url
 
 
-def _check_database(url: Url) -> Url:
+def _check_url(url: Url) -> Url:
     database = (url.path or "/").removeprefix("/")
     if database and not database.isdigit():
         raise PydanticCustomError(
             "redis_url",
             "the database after the port must be a number, as in /0",
+        )
+    if url.password:
+        raise PydanticCustomError(
+            "redis_url", f"put the password in {ENV_PREFIX}ARQ_QUEUE_PASSWORD"
         )
     return url
 
@@ -76,7 +80,7 @@ def _check_database(url: Url) -> Url:
 type RedisUrl = Annotated[
     EnvRedisDsn | TlsRedisDsn,
     WrapValidator(_one_error),
-    AfterValidator(_check_database),
+    AfterValidator(_check_url),
 ]
 
 

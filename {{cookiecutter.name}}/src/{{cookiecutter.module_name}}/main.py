@@ -49,7 +49,7 @@ app = FastAPI(
 """The application, as ``uvicorn`` loads it."""
 
 app.add_middleware(BodySizeLimitMiddleware, max_bytes=config.max_body_bytes)
-app.add_middleware(StartupExitMiddleware)
+app.add_middleware(StartupExitMiddleware, config=config)
 app.include_router(jobs_router, prefix=config.path_prefix)
 app.include_router(internal_router)
 app.exception_handler(ClientRequestError)(client_request_error_handler)

@@ -5,8 +5,9 @@ import sys
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .config import Config
 from .exceptions import error_body
-from .redis import start_failure
+from .redis import failure_line
 
 
 class BodySizeLimitMiddleware:
@@ -75,14 +76,15 @@ class BodySizeLimitMiddleware:
 
 
 class StartupExitMiddleware:
-    """Report an unreachable Redis at start in one line, not a traceback.
+    """Report a start-up that Redis stopped in one line, not a traceback.
 
     Starlette sends uvicorn the formatted traceback of whatever stopped the
-    lifespan; `RedisUnavailableError` says all there is to say.
+    lifespan; when Redis was unreachable or refused, one line says it all.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, config: Config) -> None:
         self._app = app
+        self._config = config
 
     async def __call__(
         self, scope: Scope, receive: Receive, send: Send
@@ -94,9 +96,9 @@ class StartupExitMiddleware:
 
         async def send_message_only(message: Message) -> None:
             # Starlette sends this from the except block that caught it.
-            failure = start_failure(sys.exc_info()[1])
+            failure = failure_line(sys.exc_info()[1], self._config)
             if message["type"] == "lifespan.startup.failed" and failure:
-                message = {**message, "message": str(failure)}
+                message = {**message, "message": failure}
             await send(message)
 
         await self._app(scope, receive, send_message_only)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, override
 
 import structlog
+from arq.connections import ArqRedis
 from arq.constants import (
     in_progress_key_prefix,
     job_key_prefix,
@@ -104,6 +105,11 @@ class JobQueue(ArqQueue, ABC):
 class RedisJobQueue(RedisArqQueue, JobQueue):
     """The production queue, in Redis."""
 
+    def __init__(self, pool: ArqRedis, *, default_queue_name: str) -> None:
+        super().__init__(pool, default_queue_name=default_queue_name)
+        self._reported: set[str] = set()
+        """Unreadable entries already logged by a listing."""
+
     @override
     def _get_job(self, job_id: str, queue_name: str | None = None) -> Job:
         # Safir's RedisArqQueue reads with pickle whatever the pool was
@@ -146,14 +152,14 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
         try:
             return await super().abort_job(job_id, queue_name, timeout=timeout)
         except DeserializationError:
-            # No worker of this service could run it: take it off the queue.
+            # No worker of this service could run it: take it off the queue,
+            # and its data only once it was on this queue, not another's.
             queue = queue_name or self.default_queue_name
-            async with self._pool.pipeline(transaction=True) as pipe:
-                pipe.zrem(queue, job_id)
-                pipe.delete(job_key_prefix + job_id, retry_key_prefix + job_id)
-                removed, _ = await pipe.execute()
-            if not removed:
+            if not await self._pool.zrem(queue, job_id):
                 raise
+            await self._pool.delete(
+                job_key_prefix + job_id, retry_key_prefix + job_id
+            )
             return True
 
     @override
@@ -185,11 +191,14 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
             )
             if ordered and len(found) >= limit:
                 break
-        if unreadable:
+        if new := set(unreadable) - self._reported:
+            if len(self._reported) > LIST_SCAN_LIMIT:
+                self._reported.clear()  # bounded; some may be logged again
+            self._reported |= new
             structlog.get_logger(LOGGER_NAME).warning(
                 "Left out jobs whose data this service cannot read",
-                count=len(unreadable),
-                job_ids=unreadable[:10],
+                count=len(new),
+                job_ids=sorted(new)[:10],
             )
         found.sort(key=lambda job: job.enqueue_time, reverse=True)
         return found[:limit]

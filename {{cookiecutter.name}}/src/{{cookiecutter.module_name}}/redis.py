@@ -6,13 +6,14 @@ the serializers are built here from `Config` and nowhere else.
 
 import dataclasses
 from collections.abc import Awaitable, Callable
-from typing import Any, cast, override
+from typing import Any, Self, cast, override
 
 from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from safir.arq import build_arq_redis_settings
 
@@ -38,13 +39,17 @@ class RedisUnavailableError(RedisConnectionError):
     """Redis never answered this process, which reports it in one line."""
 
 
-def start_failure(error: BaseException | None) -> RedisUnavailableError | None:
-    """Return the `RedisUnavailableError` behind an error, if there is one."""
+def failure_line(error: BaseException | None, config: Config) -> str | None:
+    """Say in one line how Redis stopped this process, if it did."""
+    cause = error
     # redis-py wraps what a retry raises in its own ConnectionError.
-    while error is not None:
-        if isinstance(error, RedisUnavailableError):
-            return error
-        error = error.__cause__ or error.__context__
+    while cause is not None:
+        if isinstance(cause, RedisUnavailableError):
+            return str(cause)
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(error, RedisError):
+        name = type(error).__name__
+        return f"Stopped: Redis at {redis_address(config)}: {name}: {error}"
     return None
 
 
@@ -54,43 +59,55 @@ class StartRetry(Retry):
     Until then a command gets `START_RETRIES`, and when they fail it and
     every later command raise `RedisUnavailableError` at once: a process
     that cannot start stops within seconds, rather than after the worker's
-    retries times arq's five connection attempts (minutes).
+    retries times arq's five connection attempts (minutes). Once Redis has
+    answered, a command gets ``retries`` and an outage is ridden out.
     """
 
     def __init__(self, retries: int, address: str) -> None:
-        super().__init__(ExponentialBackoff(cap=1.0, base=0.1), retries)
+        super().__init__(ExponentialBackoff(cap=1.0, base=0.1), START_RETRIES)
         self.running_retries = retries
         self.address = address
         self.reached = False
         self.gave_up: RedisUnavailableError | None = None
 
+    def __deepcopy__(self, _memo: dict[int, object]) -> Self:
+        # redis-py copies the retry into every connection; whether Redis
+        # has answered is the whole pool's to know.
+        return self
+
     @override
     async def call_with_retry(
         self, do: Callable[[], Awaitable[Any]], fail: Callable[[Any], Any]
     ) -> Any:
-        if self.reached:
-            return await super().call_with_retry(do, fail)
-        if self.gave_up:
+        if self.gave_up and not self.reached:
             raise self.gave_up
-        self._retries = START_RETRIES
         try:
             result = await super().call_with_retry(do, fail)
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            if self.reached:
+                raise
             self.gave_up = RedisUnavailableError(
                 f"Cannot start: Redis at {self.address} is unavailable"
                 f" ({type(exc).__name__}: {exc})"
             )
             raise self.gave_up from None
-        self.reached = True
-        self._retries = self.running_retries
+        if not self.reached:
+            self.reached = True
+            self._retries = self.running_retries
         return result
+
+
+def redis_address(config: Config) -> str:
+    """Say where the configured Redis is, for messages."""
+    if config.arq_queue_sentinels:
+        return f"Sentinels {', '.join(config.arq_queue_sentinels)}"
+    return f"{config.arq_queue_url.host}:{config.arq_queue_url.port}"
 
 
 def settings_for(config: Config, *, retries: int) -> RedisSettings:
     """Return arq's settings for the configured Redis."""
     url = config.arq_queue_url
     settings = build_arq_redis_settings(url, config.arq_queue_password)
-    address = f"{url.host}:{url.port}"
     if config.arq_queue_sentinels:
         hosts = [a.rpartition(":") for a in config.arq_queue_sentinels]
         settings = dataclasses.replace(
@@ -99,7 +116,6 @@ def settings_for(config: Config, *, retries: int) -> RedisSettings:
             sentinel=True,
             sentinel_master=config.arq_queue_sentinel_master,
         )
-        address = f"Sentinels {', '.join(config.arq_queue_sentinels)}"
     tls = url.scheme == "rediss"
     ca = config.arq_queue_tls_ca
     return dataclasses.replace(
@@ -113,7 +129,10 @@ def settings_for(config: Config, *, retries: int) -> RedisSettings:
         # OSError: a refused or reset connection while Redis restarts,
         # which redis-py retries only when it is in this list.
         retry_on_error=[RedisConnectionError, RedisTimeoutError, OSError],
-        retry=StartRetry(retries, address),
+        retry=StartRetry(retries, redis_address(config)),
+        # StartRetry does the retrying (for arq --check, which builds its
+        # own pool).
+        conn_retries=0,
     )
 
 

@@ -54,8 +54,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def run_redis_server(*args: str) -> Iterator[RedisServer]:
-    """Start ``redis-server`` on a free port and stop it afterwards.
+def run_redis_server(
+    *args: str, port: int | None = None
+) -> Iterator[RedisServer]:
+    """Start ``redis-server`` (on a free port) and stop it afterwards.
 
     Fails the test (never skips it) when ``redis-server`` is not installed.
 
@@ -70,7 +72,7 @@ def run_redis_server(*args: str) -> Iterator[RedisServer]:
             "redis-server is not on PATH: install it (Debian/Ubuntu:"
             " apt-get install redis-server; macOS: brew install redis)"
         )
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen(
         [
             executable,

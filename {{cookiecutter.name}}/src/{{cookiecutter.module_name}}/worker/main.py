@@ -24,10 +24,10 @@ from ..metrics import make_job_start_hook, start_worker_metrics
 {%- endif %}
 from ..redis import (
     WORKER_RETRIES,
+    failure_line,
     pool_for,
     serializers_for,
     settings_for,
-    start_failure,
 )
 from ..tasks import TaskName
 from .context import WorkerState, get_state, set_state
@@ -127,8 +127,9 @@ async def shutdown(ctx: dict[Any, Any]) -> None:
 
 
 def _report(kind: type[BaseException], error: BaseException, tb: Any) -> None:
-    # The arq command would print a traceback; this one line says it all.
-    if failure := start_failure(error):
+    # The arq command would print a traceback; when Redis was unreachable
+    # or refused the worker, one line says it all.
+    if failure := failure_line(error, config):
         print(failure, file=sys.stderr)  # noqa: T201 - the process's last word
     else:
         sys.__excepthook__(kind, error, tb)
@@ -149,7 +150,7 @@ class WorkerSettings:
 
     functions: Sequence[Function | WorkerCoroutine] = build_functions(config)
     cron_jobs: Sequence[CronJob] | None = build_cron_jobs(config)
-    # The pool is the API's too; the settings serve ``arq --check``.
+    # Built as the API builds its own; the settings serve ``arq --check``.
     redis_pool = pool_for(config, retries=WORKER_RETRIES)
     redis_settings = settings_for(config, retries=WORKER_RETRIES)
     job_serializer, job_deserializer = serializers_for(config)
