@@ -10,8 +10,9 @@ port, health check) and with the project's ``Config``, and the probes run
 for real against the default project's API and worker.
 
 CI: ``actionlint`` (with ``shellcheck`` for the ``run:`` scripts) lints the
-workflow, ``check-jsonschema`` validates the workflow and ``dependabot.yml``
-against the schemas it ships, and ``yamllint`` checks every YAML file.
+workflows, ``check-jsonschema`` validates them and ``dependabot.yml``
+against the schemas it ships, ``zizmor`` audits them (offline), and
+``yamllint`` checks every YAML file.
 
 No cluster, network or Docker engine is needed.
 """
@@ -64,16 +65,15 @@ SHUTDOWN_ALLOWANCE = 15
 runs and close its clients, before Kubernetes may kill it."""
 
 WORKFLOW = Path(".github/workflows/ci.yaml")
+WORKFLOWS = [WORKFLOW, Path(".github/workflows/changelog.yaml")]
 DEPENDABOT = Path(".github/dependabot.yml")
 
-CHECKS = (
-    "uv sync --locked",
-    "uv run ruff check",
-    "uv run ruff format --check",
-    "uv run mypy",
-    "uv run pytest",
-)
-"""Commands the CI workflow must run, each as a line of a ``run:`` step."""
+CHECKS = ("uv sync --locked", "make lint", "make typing", "make test")
+"""Commands the CI workflow must run, each as a line of a ``run:`` step:
+the Makefile's targets, as a developer runs them."""
+
+COOLDOWN_DAYS = 7
+"""Days that Dependabot waits for a release: uv's ``exclude-newer``."""
 
 ECOSYSTEMS = {"uv", "docker", "github-actions"}
 """Dependabot ecosystems: the Python packages, the images, the actions."""
@@ -567,8 +567,10 @@ def test_worker_probe_detects_worker(
 def test_yamllint(project: Path) -> None:
     files = yaml_files(project)
     expected = {
-        WORKFLOW,
+        *WORKFLOWS,
         DEPENDABOT,
+        Path(".pre-commit-config.yaml"),
+        Path(".github/zizmor.yml"),
         BASE / "kustomization.yaml",
         OVERLAY / "kustomization.yaml",
         Path("docker-compose.yaml"),
@@ -580,7 +582,7 @@ def test_yamllint(project: Path) -> None:
 
 def test_actionlint(project: Path) -> None:
     command = [venv_tool("actionlint"), "-verbose", "-no-color"]
-    command += ["-shellcheck", venv_tool("shellcheck"), str(WORKFLOW)]
+    command += ["-shellcheck", venv_tool("shellcheck"), *map(str, WORKFLOWS)]
     result = run(command, cwd=project)
     result.assert_ok()
     assert 'Rule "shellcheck" was disabled' not in result.output, (
@@ -590,8 +592,16 @@ def test_actionlint(project: Path) -> None:
 
 def test_workflow_schema(project: Path) -> None:
     command = [venv_tool("check-jsonschema"), "--builtin-schema"]
-    command += ["vendor.github-workflows", str(WORKFLOW)]
+    command += ["vendor.github-workflows", *map(str, WORKFLOWS)]
     run(command, cwd=project).assert_ok()
+
+
+def test_zizmor(project: Path) -> None:
+    """The workflows and ``dependabot.yml`` pass zizmor's audits."""
+    result = run([venv_tool("zizmor"), "--offline", "."], cwd=project)
+    result.assert_ok()
+    for path in (*WORKFLOWS, DEPENDABOT):
+        assert f"completed ./{path}" in result.output, result.describe()
 
 
 def test_workflow_runs_checks_and_builds(
@@ -645,3 +655,4 @@ def test_dependabot(project: Path) -> None:
     assert ecosystems >= ECOSYSTEMS, f"missing {ECOSYSTEMS - ecosystems}"
     for update in updates:
         assert (project / update["directory"].lstrip("/")).is_dir()
+        assert update["cooldown"] == {"default-days": COOLDOWN_DAYS}, update

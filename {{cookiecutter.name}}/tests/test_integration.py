@@ -1,6 +1,7 @@
 """The API and a real arq worker sharing a real Redis."""
 
 import time
+from datetime import datetime
 
 import pytest
 from arq.constants import abort_jobs_ss
@@ -32,7 +33,10 @@ async def test_worker_runs_job_and_api_reads_result(
     assert data["success"] is True
     assert data["result"] == {"words": 3, "characters": 13}
     assert data["kwargs"] == {"text": "one two three"}
-    assert data["start_time"] <= data["finish_time"]
+    # As times, not strings: a time on a whole second has no fraction, and
+    # "...:20Z" sorts after "...:20.005000Z".
+    started = datetime.fromisoformat(data["start_time"])
+    assert started <= datetime.fromisoformat(data["finish_time"])
 
 
 @pytest.mark.asyncio

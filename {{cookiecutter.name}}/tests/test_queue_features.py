@@ -338,9 +338,10 @@ async def test_blocking_task_does_not_stall_other_jobs(
     await run_worker_burst(max_jobs=4)
     slow_job = await get_job(redis_client, slow)
     assert slow_job["success"] is True
+    slow_finish = datetime.fromisoformat(slow_job["finish_time"])
     for location in quick:
         job = await get_job(redis_client, location)
-        assert job["finish_time"] < slow_job["finish_time"]
+        assert datetime.fromisoformat(job["finish_time"]) < slow_finish
 
 
 # Queue name
