@@ -2,7 +2,6 @@
 
 import asyncio
 import os
-import subprocess
 import sys
 
 import pytest
@@ -83,7 +82,7 @@ async def test_api_recovers_after_an_outage(
                     assert response.status_code == 200, response.text
 
 
-def run_check(redis_url: str, queue_name: str) -> int:
+async def check(redis_url: str, queue_name: str) -> int:
     """Run ``arq --check`` on the worker settings, as a container would."""
     env = {
         **os.environ,
@@ -91,18 +90,21 @@ def run_check(redis_url: str, queue_name: str) -> int:
         f"{ENV_PREFIX}QUEUE_NAME": queue_name,
     }
     arq = os.path.join(os.path.dirname(sys.executable), "arq")  # noqa: PTH118, PTH120
-    result = subprocess.run(
-        [arq, "--check", WORKER_SETTINGS],
+    process = await asyncio.create_subprocess_exec(
+        arq,
+        "--check",
+        WORKER_SETTINGS,
         env=env,
-        capture_output=True,
-        check=False,
-        timeout=60,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
-    return result.returncode
-
-
-async def check(redis_url: str, queue_name: str) -> int:
-    return await asyncio.to_thread(run_check, redis_url, queue_name)
+    try:
+        async with asyncio.timeout(60):
+            return await process.wait()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 @pytest.mark.asyncio
