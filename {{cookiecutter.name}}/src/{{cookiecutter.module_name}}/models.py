@@ -90,13 +90,7 @@ class WordCountJob(JobOptionsModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"task": "word_count", "text": "to be or not"},
-                {
-                    "task": "word_count",
-                    "text": "counted in a minute, once",
-                    "job_id": "count-2026-01-01",
-                    "defer_by": 60,
-                },
+                {"task": "word_count", "text": "to be or not", "defer_by": 60}
             ]
         },
     )
