@@ -32,12 +32,11 @@ from .support.template import (
     Combination,
     Renderer,
     default_combination,
-    extra_combinations,
     option_combinations,
 )
 from .support.tools import find_python, find_uv, python_hint
 
-COMBINATIONS = option_combinations() + extra_combinations()
+COMBINATIONS = option_combinations()
 
 TARGETS = ("init", "lint", "typing", "test", "run", "update-deps")
 """The Makefile's targets, which the README and CI call."""
@@ -158,16 +157,18 @@ def test_make_lint_runs_hooks_with_prek(fresh: GeneratedProject) -> None:
     assert_every_hook_passed(fresh.path, make(fresh, "lint"))
 
 
-def test_pre_commit_runs_same_hooks(fresh: GeneratedProject) -> None:
+def test_pre_commit_runs_same_hooks(fresh_default: GeneratedProject) -> None:
     command = [venv_tool("pre-commit"), "run", "--all-files"]
-    env = fresh.env({"PRE_COMMIT_HOME": str(fresh.path.parent / "pc")})
-    result = run(command, cwd=fresh.path, env=env, timeout=TIMEOUT)
-    assert_every_hook_passed(fresh.path, result)
+    env = fresh_default.env(
+        {"PRE_COMMIT_HOME": str(fresh_default.path.parent / "pc")}
+    )
+    result = run(command, cwd=fresh_default.path, env=env, timeout=TIMEOUT)
+    assert_every_hook_passed(fresh_default.path, result)
 
 
-def test_hooks_catch_stale_lock(fresh: GeneratedProject) -> None:
+def test_hooks_catch_stale_lock(fresh_default: GeneratedProject) -> None:
     """A dependency added without ``uv lock`` fails ``make lint``."""
-    pyproject = fresh.path / "pyproject.toml"
+    pyproject = fresh_default.path / "pyproject.toml"
     original = pyproject.read_text(encoding="utf-8")
     try:
         pyproject.write_text(
@@ -176,7 +177,7 @@ def test_hooks_catch_stale_lock(fresh: GeneratedProject) -> None:
             ),
             encoding="utf-8",
         )
-        result = make(fresh, "lint")
+        result = make(fresh_default, "lint")
         assert result.returncode != 0, result.describe()
         failed = re.compile(r"^uv lock --check\.+Failed$", re.MULTILINE)
         assert failed.search(result.output), result.describe()
@@ -199,18 +200,20 @@ def test_makefile_targets(project: Path) -> None:
         assert f"| `make {target}` |" in readme, target
 
 
-def test_make_typing(fresh: GeneratedProject) -> None:
-    make(fresh, "typing").assert_ok()
+def test_make_typing(fresh_default: GeneratedProject) -> None:
+    make(fresh_default, "typing").assert_ok()
 
 
 def test_make_test(fresh_default: GeneratedProject, tmp_path: Path) -> None:
-    """The generated suite through ``make test``, in the default project.
+    """``make test`` runs the generated suite, here one file of it.
 
-    Every combination's suite runs in ``test_generated.py``, with the same
-    ``uv run pytest`` that the target runs.
+    Every combination's whole suite runs in ``test_generated.py``, with the
+    same ``uv run pytest`` that the target runs.
     """
     report = tmp_path / "junit.xml"
-    args = f"ARGS=-q -p no:cacheprovider --junitxml={report}"
+    args = (
+        f"ARGS=-q -p no:cacheprovider --junitxml={report} tests/test_config.py"
+    )
     make(fresh_default, "test", args).assert_ok()
     totals = read_junit(report)
     assert totals.tests > 0
@@ -291,12 +294,12 @@ def test_make_update_deps(renderer: Renderer, tmp_path: Path) -> None:
 # Changelog.
 
 
-def test_scriv_create_and_collect(fresh: GeneratedProject) -> None:
-    changelog = fresh.path / "CHANGELOG.md"
+def test_scriv_create_and_collect(fresh_default: GeneratedProject) -> None:
+    changelog = fresh_default.path / "CHANGELOG.md"
     original = changelog.read_text(encoding="utf-8")
-    fragments = fresh.path / "changelog.d"
+    fragments = fresh_default.path / "changelog.d"
     # scriv names the fragment after the user's git e-mail address.
-    env = fresh.env(
+    env = fresh_default.env(
         {
             "GIT_CONFIG_COUNT": "1",
             "GIT_CONFIG_KEY_0": "user.email",
@@ -306,7 +309,9 @@ def test_scriv_create_and_collect(fresh: GeneratedProject) -> None:
     before = set(fragments.iterdir())
     try:
         created = run(
-            [*find_uv(), "run", "scriv", "create"], cwd=fresh.path, env=env
+            [*find_uv(), "run", "scriv", "create"],
+            cwd=fresh_default.path,
+            env=env,
         )
         created.assert_ok()
         (fragment,) = set(fragments.iterdir()) - before
@@ -314,7 +319,9 @@ def test_scriv_create_and_collect(fresh: GeneratedProject) -> None:
         assert "### Added" in fragment.read_text(encoding="utf-8")
         fragment.write_text("### Added\n\n- A new task.\n", encoding="utf-8")
         collected = run(
-            [*find_uv(), "run", "scriv", "collect"], cwd=fresh.path, env=env
+            [*find_uv(), "run", "scriv", "collect"],
+            cwd=fresh_default.path,
+            env=env,
         )
         collected.assert_ok()
         text = changelog.read_text(encoding="utf-8")
