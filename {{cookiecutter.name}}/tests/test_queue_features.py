@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from arq.cron import CronJob
 from httpx import AsyncClient
 from redis.asyncio import Redis
 
@@ -51,16 +52,22 @@ async def get_job(client: AsyncClient, location: str) -> dict[str, Any]:
 # Cron jobs
 
 
-@pytest.mark.asyncio
-async def test_cron_runs_once_per_tick_across_workers(
-    redis: Redis, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def every_second(monkeypatch: pytest.MonkeyPatch) -> list[CronJob]:
+    """Run ``queue_report`` every second; return the cron jobs to run."""
     monkeypatch.setattr(
         config, "queue_report_schedule", CronSchedule(second=None)
     )
+    return build_cron_jobs(config)
+
+
+@pytest.mark.asyncio
+async def test_cron_runs_once_per_tick_across_workers(
+    redis: Redis, every_second: list[CronJob]
+) -> None:
     async with (
-        run_worker(cron_jobs=build_cron_jobs(config)) as first,
-        run_worker(cron_jobs=build_cron_jobs(config)) as second,
+        run_worker(cron_jobs=every_second) as first,
+        run_worker(cron_jobs=every_second) as second,
     ):
         await asyncio.sleep(3.5)
     runs = first.jobs_complete + second.jobs_complete
@@ -74,12 +81,9 @@ async def test_cron_runs_once_per_tick_across_workers(
 
 @pytest.mark.asyncio
 async def test_cron_runs_can_be_read_through_the_api(
-    redis_client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+    redis_client: AsyncClient, every_second: list[CronJob]
 ) -> None:
-    monkeypatch.setattr(
-        config, "queue_report_schedule", CronSchedule(second=None)
-    )
-    async with run_worker(cron_jobs=build_cron_jobs(config)):
+    async with run_worker(cron_jobs=every_second):
         await asyncio.sleep(1.5)
     response = await redis_client.get(JOBS, params={"status": "complete"})
     runs = [job for job in response.json() if job["task"] == "queue_report"]
