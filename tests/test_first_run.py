@@ -15,15 +15,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .support.job_client import JobClient
 from .support.processes import Service, wait_for
 from .support.project import GeneratedProject
 from .support.redis_server import redis_executable, wait_for_ping
-from .support.stack import RUNNING
+from .support.stack import RUNNING, Api
 from .support.tools import find_uv
 
 DEFAULT_REDIS_PORT = 6379
-API = "http://127.0.0.1:8000"
-"""Where ``uvicorn`` listens when given no address."""
+UVICORN_PORT = 8000
+"""Where ``uvicorn`` listens (on 127.0.0.1) when given no address."""
 
 CURL = re.compile(
     r"curl -si -X POST (\S+) \\\n\s+-H '([^']+)' \\\n\s+-d '([^']+)'"
@@ -74,27 +75,22 @@ def test_card_commands_complete_a_job(
             RUNNING.append(service)
             services.append(service)
         url, header, body = CURL.findall(readme)[0]
+        api = Api(services[0], UVICORN_PORT)
         wait_for(
-            lambda: _answers(f"{API}/"),
+            lambda: _answers(f"{api.url}/"),
             what="the API to answer",
             timeout=60,
             diagnostics=services[0].describe,
         )
         name, value = header.split(": ")
         posted = httpx.post(
-            url.replace("http://127.0.0.1:8000", API),
-            headers={name: value},
-            content=body,
-            trust_env=False,
+            url, headers={name: value}, content=body, trust_env=False
         )
         assert posted.status_code == httpx.codes.ACCEPTED, posted.text
-        location = posted.headers["Location"]
-        job = wait_for(
-            lambda: _complete(location),
-            what="the job to complete",
-            timeout=60,
-            diagnostics=services[1].describe,
-        )
+        job_id = posted.json()["id"]
+        assert posted.headers["Location"] == f"{url}/{job_id}"
+        with JobClient(api, f"/{project.name}") as jobs:
+            job = jobs.wait_complete(job_id, timeout=60)
         assert job["success"] is True, job
         assert job["result"] == {"words": 6, "characters": 18}, job
     finally:
@@ -108,8 +104,3 @@ def _answers(url: str) -> bool:
         return httpx.get(url, timeout=2, trust_env=False).is_success
     except httpx.TransportError:
         return False
-
-
-def _complete(location: str) -> dict[str, object] | None:
-    job: dict[str, object] = httpx.get(location, trust_env=False).json()
-    return job if job.get("status") == "complete" else None
