@@ -46,10 +46,11 @@ JOB_TIMEOUT = 3
 FETCH_TIMEOUT = 2
 """``FETCH_TIMEOUT`` in seconds, the per-task limit of ``fetch_status``."""
 
-IN_PROGRESS = max(JOB_TIMEOUT, FETCH_TIMEOUT) + 10
+IN_PROGRESS = max(JOB_TIMEOUT, FETCH_TIMEOUT) + 11
 """Seconds arq's in-progress key of a job lives: the longest time limit of
-the worker's functions plus 10 s. A job whose worker died runs again when
-this key expires."""
+the worker's functions, plus the 1 s by which arq's limit trails the task
+wrapper's, plus arq's 10 s. A job whose worker died runs again when this
+key expires."""
 
 HEALTH_INTERVAL = 2
 """``WORKER_HEALTH_CHECK_INTERVAL`` in seconds; the key lives 1 s longer."""
@@ -152,7 +153,7 @@ def test_killed_worker_job_runs_again_once(
     """SIGKILL mid-job: the job runs again, once, then completes.
 
     The next worker runs it when arq's in-progress key expires (the longest
-    time limit + 10 s); it started twice and took effect once.
+    time limit + 11 s); it started twice and took effect once.
     """
     doomed = processes.worker("worker-killed")
     job_id = jobs.submit(fetch(target.url("killed", first="hang")))
@@ -177,7 +178,7 @@ def test_documented_rerun_bound_follows_the_default(
 ) -> None:
     """The docs state the lost-job bound that the default time limit gives.
 
-    arq's in-progress key lives the longest time limit + 10 s; the default
+    arq's in-progress key lives the longest time limit + 11 s; the default
     ``WORKER_JOB_TIMEOUT`` is chosen short, so that bound stays near a
     minute rather than five.
     """
@@ -189,14 +190,14 @@ def test_documented_rerun_bound_follows_the_default(
     python = str(default_project.venv_bin("python"))
     result = run([python, "-c", script], cwd=default_project.path)
     result.assert_ok()
-    bound = float(result.output.strip().splitlines()[-1]) + 10
+    bound = float(result.output.strip().splitlines()[-1]) + 11
     assert bound <= 90, f"a lost job would wait {bound} s"
     docs = default_project.path / "docs" / "reliability.md"
-    assert f"+ 10 s: {bound:.0f} s with the defaults" in docs.read_text(
+    assert f"+ 11 s: {bound:.0f} s with the defaults" in docs.read_text(
         encoding="utf-8"
     )
     readme = (default_project.path / "README.md").read_text(encoding="utf-8")
-    assert "runs again after this + 10 s" in readme
+    assert "runs again after this + 11 s" in readme
 
 
 # 2. A worker stopped with SIGTERM in the middle of a job.

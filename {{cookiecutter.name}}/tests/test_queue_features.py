@@ -38,7 +38,7 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let fetches reach 127.0.0.1 and retry after a short delay."""
     monkeypatch.setattr(config, "fetch_allowed_hosts", ["127.0.0.1"])
     monkeypatch.setattr(
-        config, "fetch_retry_delay", timedelta(milliseconds=50)
+        config, "worker_retry_delay", timedelta(milliseconds=50)
     )
 
 
@@ -126,8 +126,8 @@ async def test_retry_gives_up_after_the_last_try(
         )
         await run_worker_burst()
     data = await get_job(redis_client, location)
-    assert data["status"] == "complete"
-    assert data["success"] is False
+    assert data["status"] == "failed"
+    assert data["tries"] == config.worker_max_tries
     assert data["error"].startswith("TransientFetchError: HTTP 503")
     assert server.hits == config.worker_max_tries
 

@@ -51,6 +51,25 @@ async def run_job_through_api() -> dict[str, object]:
         return data
 
 
+async def fail_a_job_with_progress(
+    monkeypatch: pytest.MonkeyPatch,
+) -> list[dict[str, object]]:
+    """Run a job that reports progress and one that fails; list failures."""
+    monkeypatch.setattr(config, "fetch_allowed_hosts", ["127.0.0.1"])
+    monkeypatch.setattr(config, "worker_max_tries", 1)
+    async with running_app() as client:
+        await post_job(client, {"task": TaskName.digest, "text": "a"})
+        await post_job(
+            client,
+            {"task": TaskName.fetch_status, "url": "http://127.0.0.1:1/"},
+        )
+        await run_worker_burst()
+        listed = await client.get(JOBS, params={"status": "failed"})
+        assert listed.status_code == 200, listed.text
+        failed: list[dict[str, object]] = listed.json()
+        return failed
+
+
 @pytest.mark.asyncio
 async def test_acl_user_with_least_privilege(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -60,7 +79,9 @@ async def test_acl_user_with_least_privilege(
         monkeypatch.setattr(config, "arq_queue_url", Url(url))
         monkeypatch.setattr(config, "arq_queue_password", SecretStr(PASSWORD))
         data = await run_job_through_api()
+        failed = await fail_a_job_with_progress(monkeypatch)
     assert data["result"] == {"words": 2, "characters": 3}
+    assert [job["task"] for job in failed] == [TaskName.fetch_status]
     assert PASSWORD not in repr(config)
     assert PASSWORD not in capsys.readouterr().out
 

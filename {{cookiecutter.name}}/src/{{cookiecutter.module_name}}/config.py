@@ -1,5 +1,6 @@
 """Settings of the API and the worker, read once from the environment."""
 
+import re
 from collections import defaultdict
 from datetime import timedelta
 from enum import StrEnum
@@ -94,6 +95,18 @@ def _check_key(key: SecretStr) -> SecretStr:
 
 type SigningKey = Annotated[SecretStr, AfterValidator(_check_key)]
 
+
+def _check_hash(value: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise PydanticCustomError(
+            "token_hash",
+            "each must be a token's SHA-256 hex digest, never the token",
+        )
+    return value
+
+
+type TokenHash = Annotated[str, AfterValidator(_check_hash)]
+
 type SentinelAddress = Annotated[
     str, Field(pattern=r"^[^\s:/]+:[0-9]{1,5}$", examples=["sentinel:26379"])
 ]
@@ -173,7 +186,7 @@ class Config(BaseSettings):
 
     worker_job_timeout: HumanTimedelta = timedelta(minutes=1)
     """Longest a job may run; also how long a job lost with its worker
-    waits (plus 10 s) before it runs again."""
+    waits (plus 11 s) before it runs again."""
 
     worker_max_jobs: int = Field(50, ge=1)
     """Jobs that one worker process runs at the same time."""
@@ -186,6 +199,12 @@ class Config(BaseSettings):
 
     worker_max_tries: int = Field(3, ge=1)
     """Runs of a job that asks to be retried, in all."""
+
+    worker_retry_delay: HumanTimedelta = timedelta(seconds=5)
+    """Delay after a task's first `RetryLater`, doubled each try."""
+
+    worker_retry_max_delay: HumanTimedelta = timedelta(minutes=5)
+    """Cap on the delay between tries."""
 
     worker_completion_wait: HumanTimedelta = timedelta(seconds=20)
     """After SIGTERM, how long running jobs may finish before they are
@@ -200,9 +219,6 @@ class Config(BaseSettings):
     fetch_timeout: HumanTimedelta = timedelta(seconds=30)
     """Time limit of one try of ``fetch_status``."""
 
-    fetch_retry_delay: HumanTimedelta = timedelta(seconds=5)
-    """Delay before ``fetch_status`` tries again, times the try number."""
-
     fetch_allowed_hosts: list[str] = []
     """Hosts that ``fetch_status`` may request (JSON list)."""
 
@@ -214,6 +230,17 @@ class Config(BaseSettings):
 
     max_body_bytes: int = Field(256 * 1024, ge=1024)
     """Larger request bodies get 413 before any handler reads them."""
+
+    failed_job_retention: HumanTimedelta = timedelta(days=7)
+    """How long a job that failed for good stays listed and can be
+    requeued."""
+
+    failed_job_limit: int = Field(10_000, ge=1)
+    """Most failed jobs kept; the oldest are dropped first."""
+
+    api_tokens: list[TokenHash] = []
+    """SHA-256 hex digests of the bearer tokens the job API accepts (JSON
+    list); empty, it accepts every request."""
 
     abort_timeout: HumanTimedelta = timedelta(seconds=2)
     """How long ``DELETE`` waits for a worker to confirm an abort."""

@@ -1,12 +1,20 @@
-"""FastAPI dependencies that give handlers their services."""
+"""FastAPI dependencies that give handlers their services and guard them."""
 
+import hashlib
+import hmac
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from .config import config
+from .config import ENV_PREFIX, config
 from .queue import JobQueue, arq_dependency
 from .services.jobs import JobService
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description=f"Needed only when {ENV_PREFIX}API_TOKENS is set.",
+)
 
 
 async def get_job_service(
@@ -17,5 +25,47 @@ async def get_job_service(
     return JobService(queue, config)
 
 
+async def get_request_id(request: Request) -> str:
+    """Return the request's id, as `RequestIdMiddleware` set it."""
+    request_id: str = request.state.request_id
+    return request_id
+
+
+async def require_access(
+    credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(_bearer)
+    ],
+) -> None:
+    """Let a request through if no tokens are set or it bears one of them.
+
+    Raises
+    ------
+    fastapi.HTTPException
+        Raised with 401 and ``WWW-Authenticate`` for a missing or unknown
+        token.
+    """
+    if not config.api_tokens:
+        return  # the ingress in front of the service authenticates
+    if credentials is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "A bearer token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    digest = hashlib.sha256(credentials.credentials.encode()).hexdigest()
+    # Compared with every hash, in constant time, so that the time taken
+    # says nothing about which one was close.
+    matches = [hmac.compare_digest(digest, h) for h in config.api_tokens]
+    if not any(matches):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "The bearer token is not valid",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+
+
 type JobServiceDep = Annotated[JobService, Depends(get_job_service)]
 """A handler parameter of this type receives the job service."""
+
+type RequestIdDep = Annotated[str, Depends(get_request_id)]
+"""A handler parameter of this type receives the request's id."""

@@ -26,6 +26,18 @@ class JobNotFoundError(ClientRequestError):
         )
 
 
+class FailedJobNotFoundError(ClientRequestError):
+    """No job with this id failed for good and is kept."""
+
+    error = "failed_job_not_found"
+    status_code = status.HTTP_404_NOT_FOUND
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(
+            f"No failed job with id {job_id}", ErrorLocation.path, ["job_id"]
+        )
+
+
 class JobAlreadyFinishedError(ClientRequestError):
     """The job has finished, so it can no longer be aborted."""
 

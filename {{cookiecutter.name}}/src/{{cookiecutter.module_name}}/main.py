@@ -21,7 +21,11 @@ from .exceptions import (
 from .handlers.internal import internal_router
 from .handlers.jobs import jobs_router
 from .logs import setup_logging
-from .middleware import BodySizeLimitMiddleware, StartupExitMiddleware
+from .middleware import (
+    BodySizeLimitMiddleware,
+    RequestIdMiddleware,
+    StartupExitMiddleware,
+)
 from .queue import arq_dependency
 
 
@@ -50,6 +54,7 @@ app = FastAPI(
 
 app.add_middleware(BodySizeLimitMiddleware, max_bytes=config.max_body_bytes)
 app.add_middleware(StartupExitMiddleware, config=config)
+app.add_middleware(RequestIdMiddleware)
 app.include_router(jobs_router, prefix=config.path_prefix)
 app.include_router(internal_router)
 app.exception_handler(ClientRequestError)(client_request_error_handler)

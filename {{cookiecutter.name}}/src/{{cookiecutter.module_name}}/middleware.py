@@ -1,13 +1,76 @@
 """ASGI middleware of the API."""
 
 import json
+import re
 import sys
+import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import Config
 from .exceptions import error_body
 from .redis import failure_line
+
+REQUEST_ID_HEADER = b"x-request-id"
+REQUEST_ID_PATTERN = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+
+
+async def send_error(
+    send: Send, status: int, message: str, error_type: str
+) -> None:
+    """Answer a request from middleware with an error in Safir's model."""
+    encoded = json.dumps(error_body(message, error_type)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(encoded)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": encoded})
+
+
+class RequestIdMiddleware:
+    """Give every request an id: the client's ``X-Request-ID``, or a new one.
+
+    The id is answered in the same header and kept in the request's state,
+    where the job API stores it with the jobs that the request queues.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Serve one request."""
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(REQUEST_ID_HEADER)
+        valid = given is None or REQUEST_ID_PATTERN.fullmatch(given)
+        request_id = given if given and valid else uuid.uuid4().hex.encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", [])]
+                headers.append((REQUEST_ID_HEADER, request_id))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        if not valid:
+            await send_error(
+                send_with_id,
+                400,
+                "X-Request-ID must be 1 to 128 letters, digits or ._:-",
+                "invalid_request_id",
+            )
+            return
+        scope.setdefault("state", {})["request_id"] = request_id.decode()
+        await self._app(scope, receive, send_with_id)
 
 
 class BodySizeLimitMiddleware:
@@ -56,23 +119,10 @@ class BodySizeLimitMiddleware:
         await self._app(scope, counting_receive, guarded_send)
 
     async def _refuse(self, send: Send) -> None:
-        body = error_body(
-            "Request body is larger than the limit of"
-            f" {self._max_bytes} bytes",
-            "body_too_large",
+        message = (
+            f"Request body is larger than the limit of {self._max_bytes} bytes"
         )
-        encoded = json.dumps(body).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(encoded)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": encoded})
+        await send_error(send, 413, message, "body_too_large")
 
 
 class StartupExitMiddleware:

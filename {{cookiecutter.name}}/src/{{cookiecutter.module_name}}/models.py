@@ -17,6 +17,7 @@ from safir.arq import JobMetadata, JobResult
 
 from .config import Config
 from .exceptions import FetchNotAllowedError
+from .records import FailedJob, Progress, split_meta
 from .serialization import describe_failure
 from .services.fetch import HostNotAllowedError, check_fetch_allowed
 from .tasks import TaskName
@@ -142,7 +143,12 @@ type JobRequest = Annotated[
 ]
 """Body of ``POST /jobs``: one of the tasks that clients may run."""
 
-type ListableStatus = Literal["deferred", "queued", "in_progress", "complete"]
+FAILED: Literal["failed"] = "failed"
+"""Status of a job that failed for good and is kept (``FAILED_JOB_*``)."""
+
+type ListableStatus = Literal[
+    "deferred", "queued", "in_progress", "complete", "failed"
+]
 
 
 class HealthResponse(BaseModel):
@@ -157,13 +163,20 @@ class JobResponse(BaseModel):
 
     id: str
     task: str
-    status: JobStatus
+    status: JobStatus | Literal["failed"]
     args: list[Any]
     kwargs: dict[str, Any]
     queue_name: str
+    request_id: str | None = Field(
+        None, description="``X-Request-ID`` of the request that queued it."
+    )
     enqueue_time: datetime
     start_time: datetime | None = None
     finish_time: datetime | None = None
+    progress: Progress | None = Field(
+        None, description="While in progress: what the task last reported."
+    )
+    tries: int | None = Field(None, description="Once failed: tries run.")
     success: bool | None = Field(
         None, description="Once complete: whether the task returned."
     )
@@ -171,16 +184,21 @@ class JobResponse(BaseModel):
     error: str | None = Field(None, description="Why the job failed.")
 
     @classmethod
-    def from_job(cls, job: JobMetadata) -> Self:
+    def from_job(
+        cls, job: JobMetadata, progress: Progress | None = None
+    ) -> Self:
         """Build the response from Safir's job metadata or result."""
+        kwargs, request_id = split_meta(job.kwargs)
         response = cls(
             id=job.id,
             task=job.name,
             status=job.status,
             args=to_jsonable_python(job.args, fallback=repr),
-            kwargs=to_jsonable_python(job.kwargs, fallback=repr),
+            kwargs=to_jsonable_python(kwargs, fallback=repr),
             queue_name=job.queue_name,
+            request_id=request_id,
             enqueue_time=job.enqueue_time,
+            progress=progress,
         )
         if isinstance(job, JobResult):
             response.start_time = job.start_time
@@ -191,3 +209,22 @@ class JobResponse(BaseModel):
             else:
                 response.error = describe_failure(job.result)
         return response
+
+    @classmethod
+    def from_failed(cls, job: FailedJob, queue_name: str) -> Self:
+        """Build the response from a failed job's record."""
+        return cls(
+            id=job.id,
+            task=job.task,
+            status=FAILED,
+            args=[],
+            kwargs=job.kwargs,
+            queue_name=queue_name,
+            request_id=job.request_id,
+            enqueue_time=job.enqueue_time,
+            start_time=job.start_time,
+            finish_time=job.failed_time,
+            tries=job.tries,
+            success=False,
+            error=job.error,
+        )

@@ -30,6 +30,7 @@ from safir.arq import (
 
 from .config import Config
 from .logs import LOGGER_NAME
+from .records import META_KEY, FailedJob, JobRecords, Progress
 from .redis import API_RETRIES, pool_for
 
 LIST_SCAN_LIMIT = 10_000  # queue entries or result keys a listing examines
@@ -43,6 +44,7 @@ class JobOptions:
     job_id: str | None = None
     defer_by: timedelta | None = None
     defer_until: datetime | None = None
+    request_id: str | None = None
 
     def run_at(self, now: datetime) -> datetime:
         """Return when the job becomes due, given the time it is queued."""
@@ -50,10 +52,16 @@ class JobOptions:
             return self.defer_until
         return now + (self.defer_by or timedelta(0))
 
+    def arguments(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Return the keyword arguments to store: the task's and ours."""
+        if self.request_id is None:
+            return kwargs
+        return {**kwargs, META_KEY: {"request_id": self.request_id}}
+
     def queued(
         self, job_id: str, task_name: str, kwargs: dict[str, Any], queue: str
     ) -> JobMetadata:
-        """Describe the job just queued with these options."""
+        """Describe the job just queued with these options and arguments."""
         now = datetime.now(tz=UTC)
         deferred = self.run_at(now) > now
         return JobMetadata(
@@ -71,7 +79,7 @@ class JobQueue(ArqQueue, ABC):
     """Safir's queue interface, plus what the job API needs.
 
     A second implementation (another store, another queue library) provides
-    these three methods and Safir's `~safir.arq.ArqQueue` ones.
+    these methods and Safir's `~safir.arq.ArqQueue` ones.
     """
 
     @abstractmethod
@@ -101,12 +109,29 @@ class JobQueue(ArqQueue, ABC):
     async def ping(self) -> None:
         """Check that the store answers; raise its client's error if not."""
 
+    @abstractmethod
+    async def get_progress(self, job_id: str) -> Progress | None:
+        """Return the progress that a running job last reported, if any."""
+
+    @abstractmethod
+    async def list_failed(self, limit: int) -> list[FailedJob]:
+        """List up to ``limit`` jobs that failed for good, newest first."""
+
+    @abstractmethod
+    async def get_failed(self, job_id: str) -> FailedJob | None:
+        """Return the job with this id that failed for good, if kept."""
+
+    @abstractmethod
+    async def drop_failed(self, job_id: str) -> bool:
+        """Forget a failed job; return whether one was kept."""
+
 
 class RedisJobQueue(RedisArqQueue, JobQueue):
     """The production queue, in Redis."""
 
-    def __init__(self, pool: ArqRedis, *, default_queue_name: str) -> None:
-        super().__init__(pool, default_queue_name=default_queue_name)
+    def __init__(self, pool: ArqRedis, config: Config) -> None:
+        super().__init__(pool, default_queue_name=config.queue_name)
+        self._records = JobRecords(pool, config)
         self._reported: set[str] = set()
         """Unreadable entries already logged by a listing."""
 
@@ -125,20 +150,21 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
     async def submit(
         self, task_name: str, kwargs: dict[str, Any], options: JobOptions
     ) -> JobMetadata:
+        stored = options.arguments(kwargs)
         job = await self._pool.enqueue_job(
             task_name,
             _job_id=options.job_id,
             _queue_name=self.default_queue_name,
             _defer_by=options.defer_by,
             _defer_until=options.defer_until,
-            **kwargs,
+            **stored,
         )
         if job is None:
             raise JobNotQueued(options.job_id)
         # Built from what was just written: reading it back would cost four
         # more round trips per request.
         return options.queued(
-            job.job_id, task_name, kwargs, self.default_queue_name
+            job.job_id, task_name, stored, self.default_queue_name
         )
 
     @override
@@ -207,6 +233,22 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
     async def ping(self) -> None:
         await self._pool.ping()
 
+    @override
+    async def get_progress(self, job_id: str) -> Progress | None:
+        return await self._records.get_progress(job_id)
+
+    @override
+    async def list_failed(self, limit: int) -> list[FailedJob]:
+        return await self._records.list_failed(limit)
+
+    @override
+    async def get_failed(self, job_id: str) -> FailedJob | None:
+        return await self._records.get_failed(job_id)
+
+    @override
+    async def drop_failed(self, job_id: str) -> bool:
+        return await self._records.drop_failed(job_id)
+
     async def _read(
         self, job_id: str, status: JobStatus, unreadable: list[str]
     ) -> JobMetadata | None:
@@ -264,7 +306,15 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
 
 
 class MockJobQueue(MockArqQueue, JobQueue):
-    """The in-memory queue of ``ArqMode.test``, for the API's tests."""
+    """The in-memory queue of ``ArqMode.test``, for the API's tests.
+
+    Tests set what a worker would write in ``progress`` and ``failed``.
+    """
+
+    def __init__(self, *, default_queue_name: str) -> None:
+        super().__init__(default_queue_name=default_queue_name)
+        self.progress: dict[str, Progress] = {}
+        self.failed: dict[str, FailedJob] = {}
 
     @override
     async def submit(
@@ -275,7 +325,10 @@ class MockJobQueue(MockArqQueue, JobQueue):
         if job_id in jobs:
             raise JobNotQueued(job_id)
         jobs[job_id] = options.queued(
-            job_id, task_name, kwargs, self.default_queue_name
+            job_id,
+            task_name,
+            options.arguments(kwargs),
+            self.default_queue_name,
         )
         return jobs[job_id]
 
@@ -296,6 +349,25 @@ class MockJobQueue(MockArqQueue, JobQueue):
     async def ping(self) -> None:
         return
 
+    @override
+    async def get_progress(self, job_id: str) -> Progress | None:
+        return self.progress.get(job_id)
+
+    @override
+    async def list_failed(self, limit: int) -> list[FailedJob]:
+        jobs = sorted(
+            self.failed.values(), key=lambda j: j.failed_time, reverse=True
+        )
+        return jobs[:limit]
+
+    @override
+    async def get_failed(self, job_id: str) -> FailedJob | None:
+        return self.failed.get(job_id)
+
+    @override
+    async def drop_failed(self, job_id: str) -> bool:
+        return self.failed.pop(job_id, None) is not None
+
 
 class QueueDependency:
     """Opens the process's `JobQueue` in the lifespan and serves it.
@@ -315,7 +387,7 @@ class QueueDependency:
             return
         pool = pool_for(config, retries=API_RETRIES)
         await pool.ping()
-        self._queue = RedisJobQueue(pool, default_queue_name=config.queue_name)
+        self._queue = RedisJobQueue(pool, config)
 
     async def __call__(self) -> JobQueue:
         """Return the queue, for ``Depends``."""

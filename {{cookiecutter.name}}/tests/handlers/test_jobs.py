@@ -1,6 +1,7 @@
 """Tests of the job API against Safir's mock queue."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -9,12 +10,14 @@ from httpx import AsyncClient
 
 from {{ cookiecutter.module_name }}.config import config
 from {{ cookiecutter.module_name }}.queue import MockJobQueue
+from {{ cookiecutter.module_name }}.records import FailedJob, Progress
 from {{ cookiecutter.module_name }}.serialization import ABORTED
 from {{ cookiecutter.module_name }}.tasks import TaskName
 
 from ..support.jobs import failure_of
 
 JOBS = f"{config.path_prefix}/jobs"
+NOW = datetime.now(tz=UTC)
 
 
 async def post_word_count(client: AsyncClient, text: str) -> dict[str, Any]:
@@ -241,3 +244,86 @@ async def test_oversized_body_is_413(
     )
     assert response.status_code == 413
     assert arq_queue._job_metadata[config.queue_name] == {}
+
+
+@pytest.mark.asyncio
+async def test_running_job_shows_its_progress(
+    client: AsyncClient, arq_queue: MockJobQueue
+) -> None:
+    job = await post_word_count(client, "text")
+    progress = Progress(fraction=0.4, message="4 of 10", updated=NOW)
+    arq_queue.progress[job["id"]] = progress
+    queued = (await client.get(f"{JOBS}/{job['id']}")).json()
+    assert queued["progress"] is None
+
+    await arq_queue.set_in_progress(job["id"])
+    data = (await client.get(f"{JOBS}/{job['id']}")).json()
+    assert data["progress"]["fraction"] == 0.4
+    assert data["progress"]["message"] == "4 of 10"
+
+
+def failed_job(job_id: str, *, minutes_ago: int = 0) -> FailedJob:
+    """Return the record that a worker keeps of a job that failed."""
+    when = NOW - timedelta(minutes=minutes_ago)
+    return FailedJob(
+        id=job_id,
+        task=TaskName.word_count,
+        kwargs={"text": "to be"},
+        error="ValueError: bad text",
+        tries=3,
+        request_id="req-1",
+        enqueue_time=when,
+        start_time=when,
+        failed_time=when,
+    )
+
+
+@pytest.mark.asyncio
+async def test_failed_jobs_are_listed_newest_first(
+    client: AsyncClient, arq_queue: MockJobQueue
+) -> None:
+    for minutes, job_id in enumerate(["new", "old", "older"]):
+        arq_queue.failed[job_id] = failed_job(job_id, minutes_ago=minutes)
+    response = await client.get(JOBS, params={"status": "failed"})
+    assert response.status_code == 200
+    listed = response.json()
+    assert [job["id"] for job in listed] == ["new", "old", "older"]
+    assert listed[0]["status"] == "failed"
+    assert listed[0]["error"] == "ValueError: bad text"
+    assert listed[0]["tries"] == 3
+    assert listed[0]["request_id"] == "req-1"
+
+    data = (await client.get(f"{JOBS}/old")).json()
+    assert data["status"] == "failed"
+    assert data["kwargs"] == {"text": "to be"}
+
+
+@pytest.mark.asyncio
+async def test_failed_job_is_requeued_as_a_new_job(
+    client: AsyncClient, arq_queue: MockJobQueue
+) -> None:
+    arq_queue.failed["broken"] = failed_job("broken")
+    response = await client.post(f"{JOBS}/broken/retry")
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert response.headers["Location"].endswith(f"{JOBS}/{job['id']}")
+    assert job["id"] != "broken"
+    assert job["task"] == TaskName.word_count
+    assert job["kwargs"] == {"text": "to be"}
+    assert job["request_id"] == response.headers["X-Request-ID"]
+    assert "broken" not in arq_queue.failed
+
+    response = await client.post(f"{JOBS}/broken/retry")
+    assert response.status_code == 404
+    assert response.json()["detail"][0]["type"] == "failed_job_not_found"
+
+
+@pytest.mark.asyncio
+async def test_delete_drops_a_failed_job(
+    client: AsyncClient, arq_queue: MockJobQueue
+) -> None:
+    arq_queue.failed["broken"] = failed_job("broken")
+    response = await client.delete(f"{JOBS}/broken")
+    assert response.status_code == 204
+    assert (await client.get(f"{JOBS}/broken")).status_code == 404
+    assert (await client.get(JOBS, params={"status": "failed"})).json() == []

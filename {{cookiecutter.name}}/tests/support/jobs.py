@@ -103,7 +103,7 @@ async def failure_of(client: AsyncClient, location: str) -> str:
     response = await client.get(location)
     assert response.status_code == 200, response.text
     job = response.json()
-    assert job["status"] == "complete", job
+    assert job["status"] in {"complete", "failed"}, job
     assert job["success"] is False, job
     error: str = job["error"]
     return error

@@ -3,18 +3,16 @@
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest_asyncio
 import structlog
-from arq.connections import ArqRedis
 
 from {{ cookiecutter.module_name }}.config import config
-from {{ cookiecutter.module_name }}.worker.context import (
-    WorkerState,
-    set_state,
-)
+from {{ cookiecutter.module_name }}.records import JobRecords
+from {{ cookiecutter.module_name }}.redis import API_RETRIES, pool_for
+from {{ cookiecutter.module_name }}.worker.context import JobContext, WorkerState
 
 
 def _respond(request: httpx.Request) -> httpx.Response:
@@ -28,29 +26,38 @@ def _respond(request: httpx.Request) -> httpx.Response:
 
 
 @pytest_asyncio.fixture
-async def ctx() -> AsyncIterator[dict[Any, Any]]:
-    """Yield an arq context like the one start-up builds, with fake HTTP.
+async def job(redis_url: str) -> AsyncIterator[JobContext]:
+    """Yield a task's context like the worker's, with fake HTTP.
 
     Requests go to an in-process transport: ``/missing`` answers 404,
     ``/busy`` 503 and anything else 200 with ``hello``. Only
-    ``example.org`` may be fetched. The Redis pool is never connected.
+    ``example.org`` may be fetched. Records go to the test's Redis.
     """
     transport = httpx.MockTransport(_respond)
     test_config = config.model_copy(
         update={"fetch_allowed_hosts": ["example.org"]}
     )
+    redis = pool_for(test_config, retries=API_RETRIES)
+    logger = structlog.get_logger("test")
     with ThreadPoolExecutor(1) as executor:
         async with httpx.AsyncClient(transport=transport) as http_client:
-            ctx: dict[Any, Any] = {"job_try": 1}
-            set_state(
-                ctx,
-                WorkerState(
-                    config=test_config,
-                    logger=structlog.get_logger("test"),
-                    http_client=http_client,
-                    redis=ArqRedis(host="127.0.0.1", port=1),
-                    executor=executor,
-                    resources=AsyncExitStack(),
-                ),
+            state = WorkerState(
+                config=test_config,
+                logger=logger,
+                http_client=http_client,
+                redis=redis,
+                executor=executor,
+                records=JobRecords(redis, test_config),
+                resources=AsyncExitStack(),
             )
-            yield ctx
+            yield JobContext(
+                state=state,
+                job_id="test-job",
+                task="test",
+                enqueue_time=datetime.now(tz=UTC),
+                job_try=1,
+                time_limit=timedelta(seconds=10),
+                request_id=None,
+                logger=logger,
+            )
+    await redis.aclose()

@@ -2,15 +2,27 @@
 
 from typing import Annotated, Any
 
-from arq.jobs import JobStatus
-from fastapi import APIRouter, Body, Path, Query, Request, Response, status
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    Path,
+    Query,
+    Request,
+    Response,
+    status,
+)
 from safir.models import ErrorModel
 
-from ..dependencies import JobServiceDep
+from ..dependencies import JobServiceDep, RequestIdDep, require_access
 from ..models import JOB_ID_PATTERN, JobRequest, JobResponse, ListableStatus
 from ..services.jobs import AbortOutcome
 
-jobs_router = APIRouter(tags=["jobs"])
+jobs_router = APIRouter(
+    tags=["jobs"],
+    dependencies=[Depends(require_access)],
+    responses={status.HTTP_401_UNAUTHORIZED: {"model": ErrorModel}},
+)
 """Router for the job API."""
 
 type JobId = Annotated[
@@ -40,6 +52,7 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 async def post_job(
     body: Annotated[JobRequest, Body()],
     service: JobServiceDep,
+    request_id: RequestIdDep,
     request: Request,
     response: Response,
 ) -> JobResponse:
@@ -49,10 +62,9 @@ async def post_job(
     plus the optional ``job_id``, ``defer_by`` and ``start_at``. The job's URL
     is in the ``Location`` header.
     """
-    job = await service.enqueue(body)
-    location = request.url_for("get_job", job_id=job.id)
-    response.headers["Location"] = str(location)
-    return JobResponse.from_job(job)
+    job = await service.enqueue(body, request_id)
+    _set_location(request, response, job)
+    return job
 
 
 @jobs_router.get(
@@ -67,9 +79,12 @@ async def list_jobs(
     ],
     limit: Annotated[int, Query(ge=1, le=100, title="Most jobs")] = 20,
 ) -> list[JobResponse]:
-    """List the queue's jobs with one status, most recently queued first."""
-    jobs = await service.list_jobs(JobStatus(job_status), limit)
-    return [JobResponse.from_job(job) for job in jobs]
+    """List the queue's jobs with one status, most recently queued first.
+
+    ``failed`` lists the jobs that failed for good, most recent failure
+    first, for as long as ``FAILED_JOB_RETENTION`` keeps them.
+    """
+    return await service.list_jobs(job_status, limit)
 
 
 @jobs_router.get(
@@ -80,9 +95,35 @@ async def list_jobs(
 async def get_job(job_id: JobId, service: JobServiceDep) -> JobResponse:
     """Return a job's status and, once it is complete, its outcome.
 
-    A complete job has ``success`` and either ``result`` or ``error``.
+    A complete job has ``success`` and either ``result`` or ``error``; a
+    running one, the ``progress`` its task last reported; one that failed
+    for good has the status ``failed``.
     """
-    return JobResponse.from_job(await service.get(job_id))
+    return await service.get(job_id)
+
+
+@jobs_router.post(
+    "/jobs/{job_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model_exclude_none=True,
+    responses=_NOT_FOUND,
+    summary="Queue a failed job again",
+)
+async def retry_job(
+    job_id: JobId,
+    service: JobServiceDep,
+    request_id: RequestIdDep,
+    request: Request,
+    response: Response,
+) -> JobResponse:
+    """Queue a new job with the task and arguments of one that failed.
+
+    The failed job's record is dropped; the new job's URL is in the
+    ``Location`` header.
+    """
+    job = await service.retry(job_id, request_id)
+    _set_location(request, response, job)
+    return job
 
 
 @jobs_router.delete(
@@ -98,13 +139,22 @@ async def get_job(job_id: JobId, service: JobServiceDep) -> JobResponse:
     summary="Abort a job",
 )
 async def delete_job(job_id: JobId, service: JobServiceDep) -> Response:
-    """Abort a queued, deferred or running job.
+    """Abort a queued, deferred or running job, or drop a failed one.
 
-    Answers 204 once a worker confirms the abort, or 202 if none did within
-    the configured abort timeout (the worker aborts the job when it next
-    sees it). A finished job cannot be aborted (409).
+    Answers 204 once a worker confirms the abort (or the failed job is
+    dropped), or 202 if none did within the configured abort timeout (the
+    worker aborts the job when it next sees it). A job that finished
+    otherwise cannot be aborted (409).
     """
     outcome = await service.abort(job_id)
-    if outcome is AbortOutcome.aborted:
+    if outcome is not AbortOutcome.requested:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return Response(status_code=status.HTTP_202_ACCEPTED)
+
+
+def _set_location(
+    request: Request, response: Response, job: JobResponse
+) -> None:
+    response.headers["Location"] = str(
+        request.url_for("get_job", job_id=job.id)
+    )

@@ -9,16 +9,18 @@ from safir.arq import (
     JobMetadata,
     JobNotFound,
     JobNotQueued,
+    JobResult,
     JobResultUnavailable,
 )
 
 from ..config import Config
 from ..exceptions import (
+    FailedJobNotFoundError,
     JobAlreadyFinishedError,
     JobIdConflictError,
     JobNotFoundError,
 )
-from ..models import JobRequest
+from ..models import FAILED, JobRequest, JobResponse, ListableStatus
 from ..queue import JobOptions, JobQueue
 
 PING_TIMEOUT = 2.0
@@ -34,6 +36,9 @@ class AbortOutcome(Enum):
     requested = "requested"
     """The abort is recorded; a worker will abort the job when it sees it."""
 
+    dropped = "dropped"
+    """The job had failed for good; its record is dropped."""
+
 
 class JobService:
     """Jobs on one arq queue, as the API sees them."""
@@ -42,7 +47,9 @@ class JobService:
         self._queue = queue
         self._config = config
 
-    async def enqueue(self, request: JobRequest) -> JobMetadata:
+    async def enqueue(
+        self, request: JobRequest, request_id: str | None = None
+    ) -> JobResponse:
         """Queue a job for one of the tasks that clients may run.
 
         Raises
@@ -56,28 +63,75 @@ class JobService:
             job_id=request.job_id,
             defer_by=request.defer_by,
             defer_until=request.start_at,
+            request_id=request_id,
         )
         try:
-            return await self._queue.submit(
+            job = await self._queue.submit(
                 request.task, request.task_arguments(), options
             )
         except JobNotQueued as exc:
             raise JobIdConflictError(request.job_id) from exc
+        return JobResponse.from_job(job)
 
     async def list_jobs(
-        self, status: JobStatus, limit: int
-    ) -> list[JobMetadata]:
+        self, status: ListableStatus, limit: int
+    ) -> list[JobResponse]:
         """List jobs with a status, newest first, with results if complete."""
-        return await self._queue.list_jobs(status, limit)
+        if status == FAILED:
+            failed = await self._queue.list_failed(limit)
+            queue = self._config.queue_name
+            return [JobResponse.from_failed(job, queue) for job in failed]
+        jobs = await self._queue.list_jobs(JobStatus(status), limit)
+        return [JobResponse.from_job(job) for job in jobs]
 
-    async def get(self, job_id: str) -> JobMetadata:
-        """Get a job, as a `~safir.arq.JobResult` once it is complete.
+    async def get(self, job_id: str) -> JobResponse:
+        """Get a job: its state, and its outcome once it is complete.
+
+        A job that failed for good is reported from its record, which
+        outlives arq's result.
 
         Raises
         ------
         JobNotFoundError
             Raised if there is no such job.
         """
+        try:
+            job = await self._get_arq_job(job_id)
+        except JobNotFoundError:
+            if failed := await self._queue.get_failed(job_id):
+                return JobResponse.from_failed(failed, self._config.queue_name)
+            raise
+        if job.status == JobStatus.in_progress:
+            progress = await self._queue.get_progress(job_id)
+            return JobResponse.from_job(job, progress)
+        failed = (
+            await self._queue.get_failed(job_id)
+            if isinstance(job, JobResult) and not job.success
+            else None
+        )
+        if failed:
+            return JobResponse.from_failed(failed, self._config.queue_name)
+        return JobResponse.from_job(job)
+
+    async def retry(
+        self, job_id: str, request_id: str | None = None
+    ) -> JobResponse:
+        """Queue a failed job again, as a new job; forget the failed one.
+
+        Raises
+        ------
+        FailedJobNotFoundError
+            Raised if no job with this id failed for good and is kept.
+        """
+        failed = await self._queue.get_failed(job_id)
+        if failed is None:
+            raise FailedJobNotFoundError(job_id)
+        options = JobOptions(request_id=request_id)
+        job = await self._queue.submit(failed.task, failed.kwargs, options)
+        await self._queue.drop_failed(job_id)
+        return JobResponse.from_job(job)
+
+    async def _get_arq_job(self, job_id: str) -> JobMetadata:
         try:
             job = await self._queue.get_job_metadata(job_id)
         except JobNotFound:
@@ -96,21 +150,27 @@ class JobService:
             return job
 
     async def abort(self, job_id: str) -> AbortOutcome:
-        """Abort a queued, deferred or running job.
+        """Abort a queued, deferred or running job, or drop a failed one.
 
         Raises
         ------
         JobNotFoundError
             Raised if there is no such job.
         JobAlreadyFinishedError
-            Raised if the job has already finished.
+            Raised if the job has finished without failing for good.
         """
         try:
-            job = await self.get(job_id)
+            job = await self._get_arq_job(job_id)
         except DeserializationError:
             pass  # the queue drops a job that no worker could read
+        except JobNotFoundError:
+            if await self._queue.drop_failed(job_id):
+                return AbortOutcome.dropped
+            raise
         else:
             if job.status == JobStatus.complete:
+                if await self._queue.drop_failed(job_id):
+                    return AbortOutcome.dropped
                 raise JobAlreadyFinishedError(job_id)
         timeout = self._config.abort_timeout.total_seconds()
         try:
@@ -119,7 +179,7 @@ class JobService:
             return AbortOutcome.requested
         if aborted:
             return AbortOutcome.aborted
-        if (await self.get(job_id)).status == JobStatus.complete:
+        if (await self._get_arq_job(job_id)).status == JobStatus.complete:
             raise JobAlreadyFinishedError(job_id)
         return AbortOutcome.requested
 

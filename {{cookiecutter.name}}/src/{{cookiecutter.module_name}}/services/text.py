@@ -7,6 +7,9 @@ from pydantic import BaseModel
 DIGEST_SALT = b"{{ cookiecutter.module_name }}-example"
 """Fixed salt: the example's digest must be the same on every run."""
 
+DIGEST_STEPS = 10
+"""Steps of ``digest``, each reporting its progress."""
+
 
 class TextStats(BaseModel):
     """Whitespace-separated words and characters of one text."""
@@ -20,12 +23,11 @@ def count_words(text: str) -> TextStats:
     return TextStats(words=len(text.split()), characters=len(text))
 
 
-def derive_digest(text: str, rounds: int) -> str:
-    """Derive a hexadecimal PBKDF2-SHA256 digest: slow, blocking work.
+def stretch(value: bytes, rounds: int) -> bytes:
+    """Apply PBKDF2-SHA256 to a value: slow, blocking work.
 
     It stands for any CPU-bound or blocking call (image processing, a
     synchronous client library): run it in a thread or process, never on
-    the event loop.
+    the event loop. ``digest`` applies it in `DIGEST_STEPS` steps.
     """
-    digest = hashlib.pbkdf2_hmac("sha256", text.encode(), DIGEST_SALT, rounds)
-    return digest.hex()
+    return hashlib.pbkdf2_hmac("sha256", value, DIGEST_SALT, rounds)

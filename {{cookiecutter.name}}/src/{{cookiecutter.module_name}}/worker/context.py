@@ -3,6 +3,7 @@
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -10,6 +11,7 @@ from arq.connections import ArqRedis
 from structlog.stdlib import BoundLogger
 
 from ..config import Config
+from ..records import JobRecords, Progress
 
 _STATE_KEY = "state"
 """The one key of arq's context dict that this application sets."""
@@ -30,6 +32,8 @@ class WorkerState:
     """arq's Redis pool, for tasks that read the queue."""
     executor: ThreadPoolExecutor
     """Threads for blocking work, so that the event loop keeps serving."""
+    records: JobRecords
+    """Progress and failed jobs, beside arq's keys."""
     resources: AsyncExitStack
     """Everything that start-up opened, closed in reverse at shutdown."""
 
@@ -47,7 +51,43 @@ def get_state(ctx: dict[Any, Any]) -> WorkerState:
     return state
 
 
-def get_job_try(ctx: dict[Any, Any]) -> int:
-    """Return which try of its job the running task is, counting from 1."""
-    job_try = ctx.get("job_try", 1)
-    return job_try if isinstance(job_try, int) else 1
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    """What a task receives: its job, and the worker's shared state."""
+
+    state: WorkerState
+    job_id: str
+    task: str
+    enqueue_time: datetime
+    job_try: int
+    """Which try of the job this is, counting from 1."""
+    time_limit: timedelta
+    request_id: str | None
+    """The ``X-Request-ID`` of the request that queued the job."""
+    logger: BoundLogger
+    """The worker's logger, bound to the job id, task, try and request id."""
+
+    async def report_progress(
+        self, fraction: float, message: str = ""
+    ) -> None:
+        """Record how far the job has come, for ``GET /jobs/{id}``.
+
+        Parameters
+        ----------
+        fraction
+            Share of the work done, from 0 to 1.
+        message
+            What the task is doing, in a few words.
+
+        Raises
+        ------
+        pydantic.ValidationError
+            Raised if ``fraction`` is outside 0 to 1 or the message is long.
+        """
+        progress = Progress(
+            fraction=fraction, message=message, updated=datetime.now(tz=UTC)
+        )
+        # The job ends within its time limit, and with it what it reported.
+        await self.state.records.set_progress(
+            self.job_id, progress, self.time_limit
+        )

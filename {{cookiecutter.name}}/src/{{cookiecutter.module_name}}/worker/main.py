@@ -15,13 +15,14 @@ import uvloop
 from arq.constants import health_check_key_suffix
 from arq.cron import CronJob, cron
 from arq.typing import StartupShutdown, WorkerCoroutine
-from arq.worker import Function, func
+from arq.worker import Function
 
 from ..config import Config, config
 from ..logs import setup_logging
 {%- if cookiecutter.metrics == "yes" %}
 from ..metrics import make_job_start_hook, start_worker_metrics
 {%- endif %}
+from ..records import JobRecords
 from ..redis import (
     WORKER_RETRIES,
     failure_line,
@@ -32,6 +33,7 @@ from ..redis import (
 from ..tasks import TaskName
 from .context import WorkerState, get_state, set_state
 from .functions import digest, fetch_status, queue_report, word_count
+from .registry import GRACE, task_function, wrap
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 """Timeout of the tasks' HTTP requests, so that no job hangs on a peer."""
@@ -40,14 +42,14 @@ HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 def build_functions(config: Config) -> list[Function]:
     """Register every task under its `TaskName`, with its limits."""
     return [
-        func(word_count, name=TaskName.word_count),
-        func(
+        task_function(word_count, TaskName.word_count, config),
+        task_function(
             fetch_status,
-            name=TaskName.fetch_status,
-            max_tries=config.worker_max_tries,
-            timeout=config.fetch_timeout,
+            TaskName.fetch_status,
+            config,
+            time_limit=config.fetch_timeout,
         ),
-        func(digest, name=TaskName.digest),
+        task_function(digest, TaskName.digest, config),
     ]
 
 
@@ -58,10 +60,19 @@ def build_cron_jobs(config: Config) -> list[CronJob]:
     several workers run, one of them runs it.
     """
     schedule = config.queue_report_schedule
+    limit = config.worker_job_timeout
+    report = wrap(
+        queue_report,
+        TaskName.queue_report,
+        config,
+        max_tries=1,
+        time_limit=limit,
+    )
     return [
         cron(
-            queue_report,
+            report,
             name=TaskName.queue_report,
+            timeout=limit + GRACE,
             hour=schedule.hour,
             minute=schedule.minute,
             second=schedule.second,
@@ -105,6 +116,7 @@ async def startup(ctx: dict[Any, Any]) -> None:
             http_client=http_client,
             redis=ctx["redis"],
             executor=executor,
+            records=JobRecords(ctx["redis"], config),
             resources=resources,
         ),
     )

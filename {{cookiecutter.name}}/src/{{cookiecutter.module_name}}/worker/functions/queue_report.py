@@ -3,23 +3,23 @@
 from typing import Any
 
 from ...services.reports import report_queue
-from ..context import get_state
+from ..context import JobContext
 
 
-async def queue_report(ctx: dict[Any, Any]) -> dict[str, Any]:
+async def queue_report(job: JobContext) -> dict[str, Any]:
     """Log how many jobs wait on the worker's queue.
 
     Parameters
     ----------
-    ctx
-        arq's context.
+    job
+        The job and the worker's shared state.
 
     Returns
     -------
     dict
         ``queue_name``, ``due`` and ``deferred``.
     """
-    state = get_state(ctx)
+    state = job.state
     report = await report_queue(state.redis, state.config.queue_name)
-    state.logger.info("Queue report", **report.model_dump())
+    job.logger.info("Queue report", **report.model_dump())
     return report.model_dump(mode="json")

@@ -3,16 +3,16 @@
 from typing import Any
 
 from ...services.text import count_words
-from ..context import get_state
+from ..context import JobContext
 
 
-async def word_count(ctx: dict[Any, Any], *, text: str) -> dict[str, Any]:
+async def word_count(job: JobContext, *, text: str) -> dict[str, Any]:
     """Count the words and characters of a text.
 
     Parameters
     ----------
-    ctx
-        arq's context.
+    job
+        The job and the worker's shared state.
     text
         Text to measure.
 
@@ -22,5 +22,5 @@ async def word_count(ctx: dict[Any, Any], *, text: str) -> dict[str, Any]:
         ``words`` and ``characters``.
     """
     stats = count_words(text)
-    get_state(ctx).logger.debug("Counted words", words=stats.words)
+    job.logger.debug("Counted words", words=stats.words)
     return stats.model_dump(mode="json")
