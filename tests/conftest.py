@@ -127,6 +127,12 @@ def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 
 @pytest.fixture
+def jobs(default_project: GeneratedProject) -> str:
+    """Path of the job collection, under the default path prefix."""
+    return f"/{default_project.name}/jobs"
+
+
+@pytest.fixture
 def target() -> Iterator[FetchTarget]:
     """The HTTP server that ``fetch_status`` jobs call."""
     server = FetchTarget()

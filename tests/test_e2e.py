@@ -26,12 +26,6 @@ JOB_TIMEOUT = 30.0
 """Seconds a job may take from being queued to being complete."""
 
 
-@pytest.fixture
-def jobs(default_project: GeneratedProject) -> str:
-    """Path of the job collection, under the default path prefix."""
-    return f"/{default_project.name}/jobs"
-
-
 def queue(client: httpx.Client, jobs: str, body: dict[str, Any]) -> str:
     """Queue a job and return its URL, checking the 202 answer."""
     response = client.post(jobs, json=body)

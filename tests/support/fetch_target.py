@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,8 +25,9 @@ class FetchTarget:
     ``GET /<key>`` answers 200 at once. With ``?first=hang`` the first
     request for the key is never answered (it is held until the server
     closes, so only the caller's crash, timeout or cancellation ends it);
-    with ``?first=<seconds>`` the first is answered after that delay.
-    Later requests for the key are answered at once.
+    with ``?first=<seconds>`` the first is answered after that delay; with
+    ``?fail=<n>`` the first n get 503 (a transient failure). Later requests
+    for the key are answered at once.
     """
 
     def __init__(self) -> None:
@@ -47,9 +49,9 @@ class FetchTarget:
         port: int = self._server.server_address[1]
         return port
 
-    def url(self, key: str, first: str | None = None) -> str:
-        """URL of a key, with how to treat its first request."""
-        query = f"?first={first}" if first else ""
+    def url(self, key: str, first: str | None = None, fail: int = 0) -> str:
+        """URL of a key, with how to treat its first requests."""
+        query = f"?first={first}" if first else f"?fail={fail}" if fail else ""
         return f"http://127.0.0.1:{self.port}/{key}{query}"
 
     def requests(self, key: str) -> int:
@@ -110,8 +112,12 @@ class FetchTarget:
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 key = url.path.strip("/")
-                first = parse_qs(url.query).get("first", [""])[0]
-                is_first = target.arrive(key) == 1
+                query = parse_qs(url.query)
+                first = query.get("first", [""])[0]
+                count = target.arrive(key)
+                is_first = count == 1
+                failures = int(query.get("fail", ["0"])[0])
+                status = 503 if count <= failures else HTTPStatus.OK
                 if is_first and first == "hang":
                     target.closing.wait()
                     return
@@ -121,14 +127,15 @@ class FetchTarget:
                     return
                 body = f"fetched {key}\n".encode()
                 try:
-                    self.send_response(200)
+                    self.send_response(status)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
                     self.wfile.flush()
                 except OSError:
                     return
-                target.answer(key)
+                if status == HTTPStatus.OK:
+                    target.answer(key)
 
             def log_message(self, *_args: object) -> None:
                 return

@@ -84,7 +84,9 @@ def wrap(
             if job_try < max_tries:
                 delay = backoff(config, job_try)
                 job.logger.warning(
-                    "Trying again later", error=str(exc), delay=str(delay)
+                    "Trying again later",
+                    error=str(exc),
+                    delay_seconds=round(delay.total_seconds(), 3),
                 )
                 raise Retry(defer=delay) from exc
             cause = exc.__cause__
