@@ -23,6 +23,13 @@ async def test_request_id_is_kept_with_the_job(client: AsyncClient) -> None:
 
 
 @pytest.mark.asyncio
+async def test_base64_request_id_is_taken(client: AsyncClient) -> None:
+    response = await client.get("/", headers={"X-Request-ID": "q+/9Zw=="})
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] == "q+/9Zw=="
+
+
+@pytest.mark.asyncio
 async def test_request_without_id_gets_one(client: AsyncClient) -> None:
     first = await client.get("/")
     second = await client.get("/")

@@ -71,3 +71,9 @@ async def test_tampered_record_is_never_read(
     assert response.json()["detail"][0]["type"] == "invalid_job_data"
     with pytest.raises(DeserializationError):
         await records.get_failed("victim")
+
+    # Left out of the list, which still shows the others, and deletable.
+    await records.add_failed(failed_job("fine"))
+    listed = await redis_client.get(JOBS, params={"status": "failed"})
+    assert [job["id"] for job in listed.json()] == ["fine"]
+    assert (await redis_client.delete(f"{JOBS}/victim")).status_code == 204

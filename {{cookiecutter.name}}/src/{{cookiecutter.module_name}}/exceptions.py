@@ -38,6 +38,20 @@ class FailedJobNotFoundError(ClientRequestError):
         )
 
 
+class JobNotRequeueableError(ClientRequestError):
+    """A failed job's task or arguments are not what clients may queue."""
+
+    error = "job_not_requeueable"
+    status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+
+    def __init__(self, job_id: str, reason: str) -> None:
+        super().__init__(
+            f"Failed job {job_id} cannot be queued again: {reason}",
+            ErrorLocation.path,
+            ["job_id"],
+        )
+
+
 class JobAlreadyFinishedError(ClientRequestError):
     """The job has finished, so it can no longer be aborted."""
 

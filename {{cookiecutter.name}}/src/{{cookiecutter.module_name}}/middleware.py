@@ -12,7 +12,7 @@ from .exceptions import error_body
 from .redis import failure_line
 
 REQUEST_ID_HEADER = b"x-request-id"
-REQUEST_ID_PATTERN = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+REQUEST_ID_PATTERN = re.compile(rb"[A-Za-z0-9._:/+=-]{1,128}")
 
 
 async def send_error(
@@ -65,7 +65,7 @@ class RequestIdMiddleware:
             await send_error(
                 send_with_id,
                 400,
-                "X-Request-ID must be 1 to 128 letters, digits or ._:-",
+                "X-Request-ID must be 1 to 128 letters, digits or ._:/+=-",
                 "invalid_request_id",
             )
             return

@@ -125,6 +125,10 @@ class JobQueue(ArqQueue, ABC):
     async def drop_failed(self, job_id: str) -> bool:
         """Forget a failed job; return whether one was kept."""
 
+    @abstractmethod
+    async def add_failed(self, job: FailedJob) -> None:
+        """Keep a failed job (again, if a requeue of it did not go through)."""
+
 
 class RedisJobQueue(RedisArqQueue, JobQueue):
     """The production queue, in Redis."""
@@ -249,6 +253,10 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
     async def drop_failed(self, job_id: str) -> bool:
         return await self._records.drop_failed(job_id)
 
+    @override
+    async def add_failed(self, job: FailedJob) -> None:
+        await self._records.add_failed(job)
+
     async def _read(
         self, job_id: str, status: JobStatus, unreadable: list[str]
     ) -> JobMetadata | None:
@@ -367,6 +375,10 @@ class MockJobQueue(MockArqQueue, JobQueue):
     @override
     async def drop_failed(self, job_id: str) -> bool:
         return self.failed.pop(job_id, None) is not None
+
+    @override
+    async def add_failed(self, job: FailedJob) -> None:
+        self.failed[job.id] = job
 
 
 class QueueDependency:

@@ -1,18 +1,20 @@
 """What the job layer keeps in Redis beside arq's keys: progress and failures.
 
-Both are signed by the job serializer, written by the worker and read by
-the API, and both expire on their own.
+Both go through the job serializer (signed, unless ``SERIALIZER=pickle``),
+are written by the worker and read by the API, and expire on their own.
 """
 
 import pickle
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
 from arq.connections import ArqRedis
 from arq.jobs import DeserializationError
 from pydantic import BaseModel, Field
 
 from .config import Config
+from .logs import LOGGER_NAME
 from .redis import serializers_for
 
 META_KEY = "_meta"
@@ -74,6 +76,10 @@ class JobRecords:
         payload = self._dumps(progress.model_dump(mode="json"))
         await self._redis.set(PROGRESS_PREFIX + job_id, payload, px=_ms(ttl))
 
+    async def clear_progress(self, job_id: str) -> None:
+        """Forget a job's progress, as a new try starts from nothing."""
+        await self._redis.delete(PROGRESS_PREFIX + job_id)
+
     async def get_progress(self, job_id: str) -> Progress | None:
         """Return a job's latest progress, if it reported any."""
         data = await self._redis.get(PROGRESS_PREFIX + job_id)
@@ -113,7 +119,22 @@ class JobRecords:
         if not ids:
             return []
         values = await self._redis.mget([self._key(i.decode()) for i in ids])
-        return [self._read(FailedJob, v) for v in values if v is not None]
+        found: list[FailedJob] = []
+        unreadable: list[str] = []
+        for job_id, value in zip(ids, values, strict=True):
+            if value is None:
+                continue  # expired since the index was read
+            try:
+                found.append(self._read(FailedJob, value))
+            except DeserializationError:
+                unreadable.append(job_id.decode())
+        if unreadable:
+            # As the job listing does: one bad entry never fails the page.
+            structlog.get_logger(LOGGER_NAME).warning(
+                "Left out failed jobs whose data this service cannot read",
+                job_ids=unreadable[:10],
+            )
+        return found
 
     async def get_failed(self, job_id: str) -> FailedJob | None:
         """Return the failed job with this id, if one is kept."""

@@ -319,6 +319,22 @@ async def test_failed_job_is_requeued_as_a_new_job(
 
 
 @pytest.mark.asyncio
+async def test_only_what_clients_may_queue_is_requeued(
+    client: AsyncClient, arq_queue: MockJobQueue
+) -> None:
+    cron_run = failed_job("queue_report:1").model_copy(
+        update={"task": TaskName.queue_report, "kwargs": {}}
+    )
+    arq_queue.failed[cron_run.id] = cron_run
+    response = await client.post(f"{JOBS}/{cron_run.id}/retry")
+    assert response.status_code == 422
+    error = response.json()["detail"][0]
+    assert error["type"] == "job_not_requeueable"
+    assert "queue_report" in error["msg"]
+    assert cron_run.id in arq_queue.failed
+
+
+@pytest.mark.asyncio
 async def test_delete_drops_a_failed_job(
     client: AsyncClient, arq_queue: MockJobQueue
 ) -> None:

@@ -12,7 +12,10 @@ import structlog
 from {{ cookiecutter.module_name }}.config import config
 from {{ cookiecutter.module_name }}.records import JobRecords
 from {{ cookiecutter.module_name }}.redis import API_RETRIES, pool_for
-from {{ cookiecutter.module_name }}.worker.context import JobContext, WorkerState
+from {{ cookiecutter.module_name }}.worker.context import (
+    JobContext,
+    WorkerState,
+)
 
 
 def _respond(request: httpx.Request) -> httpx.Response:

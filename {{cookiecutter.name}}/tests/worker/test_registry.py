@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from redis.asyncio import Redis
 
 from {{ cookiecutter.module_name }}.config import config
 from {{ cookiecutter.module_name }}.logs import LOGGER_NAME
@@ -146,6 +147,25 @@ async def test_job_failed_for_good_is_kept_and_requeued(
     assert retried["kwargs"] == {"url": server.url}
     assert await failed_ids(redis_client) == []
     assert (await redis_client.get(location)).status_code == 404
+
+
+@pytest.mark.asyncio
+async def test_job_whose_last_try_died_is_kept(
+    redis_client: AsyncClient, redis: Redis
+) -> None:
+    location = await post_job(
+        redis_client, {"task": TaskName.word_count, "text": "a"}
+    )
+    # As if every try had been cut short by its worker's death.
+    job_id = job_id_of(location)
+    await redis.set(f"arq:retry:{job_id}", config.worker_max_tries)
+    await run_worker_burst()
+    job = (await redis_client.get(location)).json()
+    assert job["status"] == "failed", job
+    assert job["error"] == (
+        f"JobExecutionFailed: max {config.worker_max_tries} tries reached"
+    )
+    assert await failed_ids(redis_client) == [job_id]
 
 
 @pytest.mark.asyncio

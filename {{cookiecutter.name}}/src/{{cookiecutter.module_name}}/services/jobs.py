@@ -4,6 +4,7 @@ import asyncio
 from enum import Enum
 
 from arq.jobs import DeserializationError, JobStatus
+from pydantic import TypeAdapter, ValidationError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from safir.arq import (
     JobMetadata,
@@ -19,9 +20,13 @@ from ..exceptions import (
     JobAlreadyFinishedError,
     JobIdConflictError,
     JobNotFoundError,
+    JobNotRequeueableError,
 )
 from ..models import FAILED, JobRequest, JobResponse, ListableStatus
 from ..queue import JobOptions, JobQueue
+
+_REQUESTS: TypeAdapter[JobRequest] = TypeAdapter(JobRequest)
+"""Reads a failed job's task and arguments as a client's request."""
 
 PING_TIMEOUT = 2.0
 """Seconds that a readiness check waits for Redis."""
@@ -122,14 +127,27 @@ class JobService:
         ------
         FailedJobNotFoundError
             Raised if no job with this id failed for good and is kept.
+        JobNotRequeueableError
+            Raised if clients may not queue its task with its arguments.
         """
         failed = await self._queue.get_failed(job_id)
         if failed is None:
             raise FailedJobNotFoundError(job_id)
-        options = JobOptions(request_id=request_id)
-        job = await self._queue.submit(failed.task, failed.kwargs, options)
-        await self._queue.drop_failed(job_id)
-        return JobResponse.from_job(job)
+        try:
+            request = _REQUESTS.validate_python(
+                {"task": failed.task, **failed.kwargs}
+            )
+        except ValidationError as exc:
+            reason = exc.errors()[0]["msg"]
+            raise JobNotRequeueableError(job_id, reason) from exc
+        # Claimed first, so that two requeues of one job queue it once.
+        if not await self._queue.drop_failed(job_id):
+            raise FailedJobNotFoundError(job_id)
+        try:
+            return await self.enqueue(request, request_id)
+        except BaseException:
+            await self._queue.add_failed(failed)
+            raise
 
     async def _get_arq_job(self, job_id: str) -> JobMetadata:
         try:

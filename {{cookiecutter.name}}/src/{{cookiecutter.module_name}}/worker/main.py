@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import uvloop
 from arq.constants import health_check_key_suffix
-from arq.cron import CronJob, cron
+from arq.cron import CronJob
 from arq.typing import StartupShutdown, WorkerCoroutine
 from arq.worker import Function
 
@@ -33,7 +33,7 @@ from ..redis import (
 from ..tasks import TaskName
 from .context import WorkerState, get_state, set_state
 from .functions import digest, fetch_status, queue_report, word_count
-from .registry import GRACE, task_function, wrap
+from .registry import cron_function, task_function
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 """Timeout of the tasks' HTTP requests, so that no job hangs on a peer."""
@@ -60,19 +60,11 @@ def build_cron_jobs(config: Config) -> list[CronJob]:
     several workers run, one of them runs it.
     """
     schedule = config.queue_report_schedule
-    limit = config.worker_job_timeout
-    report = wrap(
-        queue_report,
-        TaskName.queue_report,
-        config,
-        max_tries=1,
-        time_limit=limit,
-    )
     return [
-        cron(
-            report,
-            name=TaskName.queue_report,
-            timeout=limit + GRACE,
+        cron_function(
+            queue_report,
+            TaskName.queue_report,
+            config,
             hour=schedule.hour,
             minute=schedule.minute,
             second=schedule.second,

@@ -3,7 +3,8 @@
 arq calls a task with its context dict and learns nothing of the outcome in
 its hooks; the wrapper gives the task a `JobContext`, turns `RetryLater`
 into arq's `~arq.Retry` with a growing delay, and keeps a job that fails for
-good (an exception, its time limit, its last try) in the failed-job store.
+good (an exception, its time limit, its tries used up) in the failed-job
+store.
 """
 
 import asyncio
@@ -13,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Concatenate
 
 from arq import Retry
+from arq.cron import CronJob, cron
 from arq.typing import WorkerCoroutine
-from arq.worker import Function, func
+from arq.worker import Function, JobExecutionFailed, func
 
 from ..config import Config
 from ..records import FailedJob, split_meta
@@ -77,6 +79,12 @@ def wrap(
                 request_id=request_id,
             ),
         )
+        if job_try > max_tries:
+            # The last try ended with its worker (killed, or stopped): arq
+            # allows one more (see `_arq_tries`), so that it is kept here.
+            exhausted = JobExecutionFailed(f"max {max_tries} tries reached")
+            await _record(job, kwargs, started, exhausted)
+            raise exhausted
         try:
             async with asyncio.timeout(time_limit.total_seconds()):
                 return await task(job, *args, **kwargs)
@@ -88,11 +96,16 @@ def wrap(
                     error=str(exc),
                     delay_seconds=round(delay.total_seconds(), 3),
                 )
+                await state.records.clear_progress(job.job_id)
                 raise Retry(defer=delay) from exc
-            cause = exc.__cause__
-            failure = cause if isinstance(cause, Exception) else exc
+            failure = exc.__cause__
+            if not isinstance(failure, Exception):
+                failure = exc if isinstance(exc, RetryLater) else None
+            failure = failure or JobExecutionFailed(
+                f"max {max_tries} tries reached"
+            )
             await _record(job, kwargs, started, failure)
-            raise failure from None
+            raise failure from failure.__cause__
         except Exception as exc:
             await _record(job, kwargs, started, exc)
             raise
@@ -126,7 +139,37 @@ def task_function(
     tries = max_tries or config.worker_max_tries
     limit = time_limit or config.worker_job_timeout
     coroutine = wrap(task, name, config, max_tries=tries, time_limit=limit)
-    return func(coroutine, name=name, max_tries=tries, timeout=limit + GRACE)
+    return func(
+        coroutine,
+        name=name,
+        max_tries=_arq_tries(tries),
+        timeout=limit + GRACE,
+    )
+
+
+def cron_function(
+    task: Task, name: TaskName, config: Config, **schedule: Any
+) -> CronJob:
+    """Schedule a periodic task with arq's cron, wrapped like the others.
+
+    ``schedule`` holds `arq.cron.cron`'s arguments: ``hour``, ``minute``,
+    ``second``, ``unique``, ``keep_result`` and the rest.
+    """
+    limit = config.worker_job_timeout
+    coroutine = wrap(task, name, config, max_tries=1, time_limit=limit)
+    return cron(
+        coroutine,
+        name=name,
+        max_tries=_arq_tries(1),
+        timeout=limit + GRACE,
+        **schedule,
+    )
+
+
+def _arq_tries(tries: int) -> int:
+    # arq fails a job over its tries without calling the task, so it would
+    # never be kept as failed: arq allows one more, which the wrapper fails.
+    return tries + 1
 
 
 async def _record(
@@ -147,7 +190,8 @@ async def _record(
         failed_time=datetime.now(tz=UTC),
     )
     try:
-        await job.state.records.add_failed(record)
+        # Shielded: arq's own time limit may cancel the wrapper meanwhile.
+        await asyncio.shield(job.state.records.add_failed(record))
     except Exception:
         # The job's own failure is what arq must record; this one is logged.
         job.logger.exception("Could not keep the failed job")

@@ -5,7 +5,10 @@ import hashlib
 import pytest
 
 from {{ cookiecutter.module_name }}.records import Progress
-from {{ cookiecutter.module_name }}.services.text import DIGEST_SALT, DIGEST_STEPS
+from {{ cookiecutter.module_name }}.services.text import (
+    DIGEST_SALT,
+    DIGEST_STEPS,
+)
 from {{ cookiecutter.module_name }}.worker.context import JobContext
 from {{ cookiecutter.module_name }}.worker.functions import digest
 

@@ -1,7 +1,7 @@
 """The worker's tasks, one module each.
 
-Each task takes arq's context and keyword arguments, calls a service and
-returns a JSON-compatible result.
+Each task takes its `JobContext` and keyword arguments, calls a service
+and returns a JSON-compatible result.
 """
 
 from .digest import digest
