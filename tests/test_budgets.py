@@ -17,9 +17,9 @@ CEILINGS = {
     "generated README.md": 250,
     # Issue 10 asks for about 2,200; issue 11's key rotation, unreadable
     # entries and one-line start-up failures came after it was measured,
-    # and issue 13's task wrapper, progress, failed jobs, request ids and
-    # bearer tokens added about 700.
-    "generated src/ (metrics=yes)": 3150,
+    # issue 13's task wrapper, progress, failed jobs, request ids and
+    # bearer tokens added about 800, and issue 14's dashboard about 400.
+    "generated src/ (metrics=yes)": 3650,
     # Issue 10 asks for about 2,000, with every scenario, comparator,
     # output and option kept: this is what that left.
     "bench": 2325,

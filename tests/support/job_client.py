@@ -62,11 +62,11 @@ class JobClient:
     def wait_complete(
         self, job_id: str, timeout: float = 30.0
     ) -> dict[str, Any]:
-        """Poll the job until it is complete, and return it."""
+        """Poll the job until it is complete (or failed for good)."""
 
         def complete() -> dict[str, Any] | None:
             job = self.job(job_id)
-            return job if job["status"] == "complete" else None
+            return job if job["status"] in {"complete", "failed"} else None
 
         return wait_for(
             complete,

@@ -120,6 +120,14 @@ def main() -> int:
                 redis, env[f"{PREFIX}ARQ_QUEUE_URL"] = start_redis(data_dir)
                 children["redis-server"] = redis
             print(f"Redis: {env[f'{PREFIX}ARQ_QUEUE_URL']}", flush=True)
+            prefix = env.get(f"{PREFIX}PATH_PREFIX", "/{{ cookiecutter.name }}")
+            base = f"http://127.0.0.1:{args.port}{prefix}"
+            print(f"API: {base}/docs", flush=True)
+            print(
+                f"Dashboard: {base}/dashboard"
+                f" (with {PREFIX}DASHBOARD_ENABLED=true)",
+                flush=True,
+            )
             for name, command in commands(args.port).items():
                 # In the project's directory, where its .env is.
                 children[name] = subprocess.Popen(command, env=env, cwd=ROOT)

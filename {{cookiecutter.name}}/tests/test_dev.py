@@ -68,6 +68,7 @@ def test_runs_api_and_worker_with_private_redis(tmp_path: Path) -> None:
         for key, value in os.environ.items()
         if key != f"{ENV_PREFIX}ARQ_QUEUE_URL"
     }
+    env[f"{ENV_PREFIX}DASHBOARD_ENABLED"] = "true"
     log_path = tmp_path / "dev.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -91,6 +92,10 @@ def test_runs_api_and_worker_with_private_redis(tmp_path: Path) -> None:
             lambda: f"job not run by the worker (answers: {seen})",
         )
         assert httpx.get(location).json()["result"]["words"] == 2
+        printed = re.search(r"Dashboard: (\S+)", log_path.read_text())
+        assert printed, log_path.read_text()
+        assert printed.group(1) == f"{base}{config.path_prefix}/dashboard"
+        assert 'id="count-complete"' in httpx.get(printed.group(1)).text
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)

@@ -242,6 +242,9 @@ class Config(BaseSettings):
     """SHA-256 hex digests of the bearer tokens the job API accepts (JSON
     list); empty, it accepts every request."""
 
+    dashboard_enabled: bool = False
+    """Serve the queue dashboard under the path prefix (``/dashboard``)."""
+
     abort_timeout: HumanTimedelta = timedelta(seconds=2)
     """How long ``DELETE`` waits for a worker to confirm an abort."""
 

@@ -18,6 +18,7 @@ from .exceptions import (
     invalid_job_data_handler,
     queue_unavailable_handler,
 )
+from .handlers.dashboard import dashboard_router, pages_router
 from .handlers.internal import internal_router
 from .handlers.jobs import jobs_router
 from .logs import setup_logging
@@ -56,6 +57,8 @@ app.add_middleware(BodySizeLimitMiddleware, max_bytes=config.max_body_bytes)
 app.add_middleware(StartupExitMiddleware, config=config)
 app.add_middleware(RequestIdMiddleware)
 app.include_router(jobs_router, prefix=config.path_prefix)
+app.include_router(dashboard_router, prefix=config.path_prefix)
+app.include_router(pages_router, prefix=config.path_prefix)
 app.include_router(internal_router)
 app.exception_handler(ClientRequestError)(client_request_error_handler)
 app.exception_handler(HTTPException)(http_error_handler)

@@ -10,6 +10,7 @@ from typing import Any, override
 import structlog
 from arq.connections import ArqRedis
 from arq.constants import (
+    health_check_key_suffix,
     in_progress_key_prefix,
     job_key_prefix,
     result_key_prefix,
@@ -108,6 +109,14 @@ class JobQueue(ArqQueue, ABC):
     @abstractmethod
     async def ping(self) -> None:
         """Check that the store answers; raise its client's error if not."""
+
+    @abstractmethod
+    async def count_jobs(self) -> dict[str, int]:
+        """Count the jobs of each listable status, up to the listing bound."""
+
+    @abstractmethod
+    async def worker_health(self) -> dict[str, str]:
+        """Return each worker's latest health report, by its key."""
 
     @abstractmethod
     async def get_progress(self, job_id: str) -> Progress | None:
@@ -238,6 +247,32 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
         await self._pool.ping()
 
     @override
+    async def count_jobs(self) -> dict[str, int]:
+        now = timestamp_ms()
+        queue = self.default_queue_name
+        due = await self._pool.zcount(queue, "-inf", now)
+        running = len(await self._queued_ids(JobStatus.in_progress))
+        return {
+            "deferred": await self._pool.zcount(queue, f"({now}", "+inf"),
+            "queued": max(due - running, 0),
+            "in_progress": running,
+            # Result keys are arq's, for every queue of this database.
+            "complete": len(await self._result_ids()),
+            "failed": await self._records.count_failed(),
+        }
+
+    @override
+    async def worker_health(self) -> dict[str, str]:
+        pattern = f"{self.default_queue_name}{health_check_key_suffix}*"
+        keys = [key async for key in self._pool.scan_iter(match=pattern)]
+        values = await self._pool.mget(keys) if keys else []
+        return {
+            key.decode(): value.decode()
+            for key, value in zip(keys, values, strict=True)
+            if value is not None
+        }
+
+    @override
     async def get_progress(self, job_id: str) -> Progress | None:
         return await self._records.get_progress(job_id)
 
@@ -356,6 +391,20 @@ class MockJobQueue(MockArqQueue, JobQueue):
     @override
     async def ping(self) -> None:
         return
+
+    @override
+    async def count_jobs(self) -> dict[str, int]:
+        queue = self.default_queue_name
+        counts = dict.fromkeys(["deferred", "queued", "in_progress"], 0)
+        counts["complete"] = 0
+        for job in self._job_metadata[queue].values():
+            counts[job.status.value] = counts.get(job.status.value, 0) + 1
+        counts["failed"] = len(self.failed)
+        return counts
+
+    @override
+    async def worker_health(self) -> dict[str, str]:
+        return {}
 
     @override
     async def get_progress(self, job_id: str) -> Progress | None:

@@ -136,6 +136,13 @@ class JobRecords:
             )
         return found
 
+    async def count_failed(self) -> int:
+        """Count the failed jobs kept."""
+        oldest = datetime.now(tz=UTC) - self._retention
+        since = int(oldest.timestamp() * 1000)
+        count: int = await self._redis.zcount(self._index, since, "+inf")
+        return count
+
     async def get_failed(self, job_id: str) -> FailedJob | None:
         """Return the failed job with this id, if one is kept."""
         data = await self._redis.get(self._key(job_id))

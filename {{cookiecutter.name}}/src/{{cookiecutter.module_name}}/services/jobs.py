@@ -89,6 +89,14 @@ class JobService:
         jobs = await self._queue.list_jobs(JobStatus(status), limit)
         return [JobResponse.from_job(job) for job in jobs]
 
+    async def count_jobs(self) -> dict[str, int]:
+        """Count the jobs of each status that ``GET /jobs`` lists."""
+        return await self._queue.count_jobs()
+
+    async def worker_health(self) -> dict[str, str]:
+        """Return each worker's latest health report, by its Redis key."""
+        return await self._queue.worker_health()
+
     async def get(self, job_id: str) -> JobResponse:
         """Get a job: its state, and its outcome once it is complete.
 
