@@ -120,7 +120,10 @@ def main() -> int:
                 redis, env[f"{PREFIX}ARQ_QUEUE_URL"] = start_redis(data_dir)
                 children["redis-server"] = redis
             print(f"Redis: {env[f'{PREFIX}ARQ_QUEUE_URL']}", flush=True)
-            prefix = env.get(f"{PREFIX}PATH_PREFIX", "/{{ cookiecutter.name }}")
+            prefix = env.get(
+                f"{PREFIX}PATH_PREFIX",
+                "/{{ cookiecutter.name }}",
+            )
             base = f"http://127.0.0.1:{args.port}{prefix}"
             print(f"API: {base}/docs", flush=True)
             print(
