@@ -188,7 +188,9 @@ async def login(request: Request) -> Response:
     token = form.get("token", [""])[0]
     if not _csrf_valid(form.get("csrf_token", [""])[0]):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Reload the page")
-    if not config.api_tokens or not token_allowed(token):
+    if not config.api_tokens:
+        return RedirectResponse(_base(), status.HTTP_303_SEE_OTHER)
+    if not token_allowed(token):
         return _page(
             request,
             "login.html",
@@ -288,6 +290,8 @@ async def abort(
         return _message(
             request, None, "Abort requested: no worker confirmed it yet."
         )
+    if outcome is AbortOutcome.dropped:
+        return _redirect(f"{_base()}/jobs?status=failed")
     return _redirect(f"{_base()}/jobs/{job_id}")
 
 
