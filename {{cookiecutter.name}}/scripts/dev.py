@@ -143,6 +143,9 @@ def main() -> int:
         except KeyboardInterrupt:
             return 0
         finally:
+            # A second Ctrl-C (one reaches the whole process group) must
+            # not cut the stopping short and leave Redis running.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             stop(*(c for n, c in children.items() if n != "redis-server"))
             stop(*children.values())
     print(f"{exited[0]} exited; stopped the others", file=sys.stderr)

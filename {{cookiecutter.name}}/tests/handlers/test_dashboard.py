@@ -96,6 +96,15 @@ async def test_abort_needs_the_page_csrf_token(client: AsyncClient) -> None:
         headers = {"X-CSRF-Token": token} if token else {}
         response = await client.post(abort, headers=headers)
         assert response.status_code == 403, token
+    # A valid token, from another browser (the cookie it is bound to).
+    cookies = dict(client.cookies)
+    client.cookies.clear()
+    response = await client.post(
+        abort, headers={"X-CSRF-Token": csrf_of(page.text)}
+    )
+    assert response.status_code == 403
+    assert "Reload the page" in response.text
+    client.cookies.update(cookies)
     response = await client.post(
         abort, headers={"X-CSRF-Token": csrf_of(page.text)}
     )

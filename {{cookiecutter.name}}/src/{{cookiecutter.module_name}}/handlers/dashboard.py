@@ -9,7 +9,7 @@ import hmac
 import secrets
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from urllib.parse import parse_qs
 
 from fastapi import (
@@ -41,10 +41,13 @@ MAX_PAGES = 20
 COOKIE = "dashboard_token"
 """Cookie that holds the token a browser signed in with."""
 
+BROWSER_COOKIE = "dashboard_browser"
+"""Cookie with a random id of the browser, to which CSRF tokens are bound."""
+
 CSRF_LIFETIME = 12 * 3600
 """Seconds for which a page's CSRF token is accepted."""
 
-STATUSES = ["deferred", "queued", "in_progress", "complete", "failed"]
+STATUSES = get_args(ListableStatus.__value__)
 
 _PACKAGE = Path(__file__).parent.parent
 _STATIC = {
@@ -65,78 +68,6 @@ _CSRF_KEY = hashlib.sha256(
 ).digest()
 
 
-def _csrf_token() -> str:
-    issued = str(int(time.time()))
-    mac = hmac.new(_CSRF_KEY, issued.encode(), hashlib.sha256).hexdigest()
-    return f"{issued}.{mac}"
-
-
-def _csrf_valid(token: str | None) -> bool:
-    issued, _, mac = (token or "").partition(".")
-    if not issued.isdigit() or time.time() - int(issued) > CSRF_LIFETIME:
-        return False
-    expected = hmac.new(_CSRF_KEY, issued.encode(), hashlib.sha256)
-    return hmac.compare_digest(mac, expected.hexdigest())
-
-
-def _base() -> str:
-    return f"{config.path_prefix}/dashboard"
-
-
-async def require_dashboard(request: Request) -> None:
-    """Answer 404 while the dashboard is off, and send a stranger to sign in.
-
-    Raises
-    ------
-    fastapi.HTTPException
-        Raised with 404 if ``DASHBOARD_ENABLED`` is false, or 303 to the
-        sign-in page if tokens are set and the browser holds none of them.
-    """
-    if not config.dashboard_enabled:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
-    if not token_allowed(request.cookies.get(COOKIE)):
-        raise HTTPException(
-            status.HTTP_303_SEE_OTHER,
-            "Sign in first",
-            headers={"Location": f"{_base()}/login"},
-        )
-
-
-async def require_csrf(
-    x_csrf_token: Annotated[str | None, Header()] = None,
-) -> None:
-    """Refuse a state change without the CSRF token of a dashboard page.
-
-    Raises
-    ------
-    fastapi.HTTPException
-        Raised with 403 if the token is missing, forged or expired.
-    """
-    if not _csrf_valid(x_csrf_token):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "Reload the page: its form expired"
-        )
-
-
-def _page(
-    request: Request, template: str, status_code: int = 200, **context: Any
-) -> Response:
-    response = _templates.TemplateResponse(
-        request,
-        template,
-        {
-            "base": _base(),
-            "name": config.name,
-            "statuses": STATUSES,
-            "csrf_token": _csrf_token(),
-            **context,
-        },
-        status_code=status_code,
-    )
-    response.headers.update(SECURITY_HEADERS)
-    return response
-
-
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self';"
@@ -149,23 +80,135 @@ SECURITY_HEADERS = {
 }
 """Headers of every dashboard page: it loads nothing from elsewhere."""
 
-type Page = Annotated[int, Query(ge=1, le=MAX_PAGES)]
 
-dashboard_router = APIRouter(prefix="/dashboard", include_in_schema=False)
+def _mac(issued: str, browser: str) -> str:
+    """Sign a CSRF token's issue time for one browser."""
+    message = f"{issued}.{browser}".encode()
+    return hmac.new(_CSRF_KEY, message, hashlib.sha256).hexdigest()
+
+
+def _csrf_valid(token: str | None, browser: str | None) -> bool:
+    """Whether a token was issued to this browser within its lifetime."""
+    issued, _, mac = (token or "").partition(".")
+    if not browser or not issued.isdigit():
+        return False
+    if time.time() - int(issued) > CSRF_LIFETIME:
+        return False
+    return hmac.compare_digest(mac, _mac(issued, browser))
+
+
+def _base() -> str:
+    """Return the dashboard's path."""
+    return f"{config.path_prefix}/dashboard"
+
+
+async def require_enabled() -> None:
+    """Answer 404 while ``DASHBOARD_ENABLED`` is false.
+
+    Raises
+    ------
+    fastapi.HTTPException
+        Raised with 404 while the dashboard is off.
+    """
+    if not config.dashboard_enabled:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
+
+
+async def require_sign_in(request: Request) -> None:
+    """Send a browser without an accepted token to the sign-in page.
+
+    Raises
+    ------
+    fastapi.HTTPException
+        Raised with 303 to the sign-in page (for htmx's own requests, 401
+        with ``HX-Redirect``) if tokens are set and the browser holds none.
+    """
+    if token_allowed(request.cookies.get(COOKIE)):
+        return
+    login = f"{_base()}/login"
+    if request.headers.get("HX-Request"):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Sign in first",
+            headers={"HX-Redirect": login},
+        )
+    raise HTTPException(
+        status.HTTP_303_SEE_OTHER, "Sign in first", headers={"Location": login}
+    )
+
+
+def _page(
+    request: Request, template: str, status_code: int = 200, **context: Any
+) -> Response:
+    """Render a template with the dashboard's context and headers."""
+    browser = request.cookies.get(BROWSER_COOKIE) or secrets.token_urlsafe()
+    issued = str(int(time.time()))
+    response = _templates.TemplateResponse(
+        request,
+        template,
+        {
+            "base": _base(),
+            "name": config.name,
+            "statuses": STATUSES,
+            "csrf_token": f"{issued}.{_mac(issued, browser)}",
+            **context,
+        },
+        status_code=status_code,
+    )
+    response.headers.update(SECURITY_HEADERS)
+    if BROWSER_COOKIE not in request.cookies:
+        _set_cookie(request, response, BROWSER_COOKIE, browser)
+    return response
+
+
+def _set_cookie(
+    request: Request, response: Response, name: str, value: str
+) -> None:
+    """Set one of the dashboard's HTTP-only cookies."""
+    response.set_cookie(
+        name,
+        value,
+        path=_base(),
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def _csrf_refused(request: Request, token: str | None) -> Response | None:
+    """Answer 403 unless the token was issued to this browser."""
+    if _csrf_valid(token, request.cookies.get(BROWSER_COOKIE)):
+        return None
+    return _page(
+        request,
+        "_message.html",
+        status.HTTP_403_FORBIDDEN,
+        message="Reload the page: its form has expired",
+    )
+
+
+type Page = Annotated[int, Query(ge=1, le=MAX_PAGES)]
+type CsrfToken = Annotated[str | None, Header(alias="X-CSRF-Token")]
+
+dashboard_router = APIRouter(
+    prefix="/dashboard",
+    include_in_schema=False,
+    dependencies=[Depends(require_enabled)],
+)
 """The dashboard's sign-in page and static files, open to all."""
 
 pages_router = APIRouter(
     prefix="/dashboard",
     include_in_schema=False,
-    dependencies=[Depends(require_dashboard)],
+    dependencies=[Depends(require_enabled), Depends(require_sign_in)],
 )
-"""The dashboard's pages, behind `require_dashboard`."""
+"""The dashboard's pages, for a signed-in browser."""
 
 
 @dashboard_router.get("/static/{name}")
 async def static_file(name: str) -> FileResponse:
     """Serve the style sheet or the vendored htmx."""
-    if not config.dashboard_enabled or name not in _STATIC:
+    if name not in _STATIC:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
     return FileResponse(_STATIC[name], headers={"Cache-Control": "no-cache"})
 
@@ -173,21 +216,19 @@ async def static_file(name: str) -> FileResponse:
 @dashboard_router.get("/login")
 async def login_page(request: Request) -> Response:
     """Ask for a token, when ``API_TOKENS`` is set."""
-    if not config.dashboard_enabled:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
+    if not config.api_tokens:
+        return RedirectResponse(_base(), status.HTTP_303_SEE_OTHER)
     return _page(request, "login.html", title="Sign in", failed=False)
 
 
 @dashboard_router.post("/login")
 async def login(request: Request) -> Response:
     """Keep an accepted token in an HTTP-only, same-site cookie."""
-    if not config.dashboard_enabled:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "Not Found")
     # A two-field form: parsed here rather than with python-multipart.
     form = parse_qs((await request.body()).decode(errors="replace"))
     token = form.get("token", [""])[0]
-    if not _csrf_valid(form.get("csrf_token", [""])[0]):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Reload the page")
+    if refused := _csrf_refused(request, form.get("csrf_token", [""])[0]):
+        return refused
     if not config.api_tokens:
         return RedirectResponse(_base(), status.HTTP_303_SEE_OTHER)
     if not token_allowed(token):
@@ -199,14 +240,7 @@ async def login(request: Request) -> Response:
             failed=True,
         )
     response = RedirectResponse(_base(), status.HTTP_303_SEE_OTHER)
-    response.set_cookie(
-        COOKIE,
-        token,
-        path=config.path_prefix,
-        secure=request.url.scheme == "https",
-        httponly=True,
-        samesite="strict",
-    )
+    _set_cookie(request, response, COOKIE, token)
     return response
 
 
@@ -232,6 +266,7 @@ async def counts(request: Request, service: JobServiceDep) -> Response:
 async def _jobs_page(
     service: JobServiceDep, job_status: ListableStatus, page: int
 ) -> dict[str, Any]:
+    """Read one page of a list, and whether an older one follows."""
     jobs = await service.list_jobs(job_status, page * PAGE_SIZE + 1)
     start = (page - 1) * PAGE_SIZE
     return {
@@ -275,13 +310,16 @@ async def job_page(
     return _page(request, "job.html", title=f"Job {job_id}", job=job)
 
 
-@pages_router.post(
-    "/jobs/{job_id}/abort", dependencies=[Depends(require_csrf)]
-)
+@pages_router.post("/jobs/{job_id}/abort")
 async def abort(
-    request: Request, service: JobServiceDep, job_id: JobId
+    request: Request,
+    service: JobServiceDep,
+    job_id: JobId,
+    csrf: CsrfToken = None,
 ) -> Response:
     """Abort a job, as ``DELETE /jobs/{id}`` does; then show it again."""
+    if refused := _csrf_refused(request, csrf):
+        return refused
     try:
         outcome = await service.abort(job_id)
     except ClientRequestError as exc:
@@ -295,16 +333,17 @@ async def abort(
     return _redirect(f"{_base()}/jobs/{job_id}")
 
 
-@pages_router.post(
-    "/jobs/{job_id}/retry", dependencies=[Depends(require_csrf)]
-)
+@pages_router.post("/jobs/{job_id}/retry")
 async def retry(
     request: Request,
     service: JobServiceDep,
     request_id: RequestIdDep,
     job_id: JobId,
+    csrf: CsrfToken = None,
 ) -> Response:
     """Queue a failed job again; then show the new job."""
+    if refused := _csrf_refused(request, csrf):
+        return refused
     try:
         job = await service.retry(job_id, request_id)
     except ClientRequestError as exc:
@@ -313,7 +352,7 @@ async def retry(
 
 
 def _redirect(url: str) -> Response:
-    # htmx follows HX-Redirect with a full page load.
+    """Send htmx to another page, which it loads in full."""
     return Response(
         status_code=status.HTTP_200_OK, headers={"HX-Redirect": url}
     )
@@ -322,6 +361,7 @@ def _redirect(url: str) -> Response:
 def _message(
     request: Request, error: ClientRequestError | None, text: str = ""
 ) -> Response:
+    """Answer a button with a message for the page's message area."""
     code = error.status_code if error else status.HTTP_202_ACCEPTED
     return _page(
         request, "_message.html", code, message=str(error) if error else text

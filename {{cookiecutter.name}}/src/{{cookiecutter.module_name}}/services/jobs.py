@@ -90,7 +90,11 @@ class JobService:
         return [JobResponse.from_job(job) for job in jobs]
 
     async def count_jobs(self) -> dict[str, int]:
-        """Count the jobs of each status that ``GET /jobs`` lists."""
+        """Count the jobs of each status, each up to 10,000.
+
+        ``complete`` counts arq's results, of every queue in the database;
+        ``in_progress`` looks among the newest 10,000 due jobs.
+        """
         return await self._queue.count_jobs()
 
     async def worker_health(self) -> dict[str, str]:
