@@ -1,6 +1,7 @@
 """Fixtures shared by the tests."""
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 
 import pytest
 import pytest_asyncio
@@ -27,6 +28,15 @@ def redis_server() -> Iterator[RedisServer]:
     """Start one private ``redis-server`` for the whole test session."""
     with run_redis_server() as server:
         yield server
+
+
+@pytest.fixture
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let fetches reach 127.0.0.1 and retry after 50, 100, ... ms."""
+    monkeypatch.setattr(config, "fetch_allowed_hosts", ["127.0.0.1"])
+    monkeypatch.setattr(
+        config, "worker_retry_delay", timedelta(milliseconds=50)
+    )
 
 
 @pytest_asyncio.fixture

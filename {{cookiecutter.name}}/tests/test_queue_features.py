@@ -33,15 +33,6 @@ from .support.jobs import (
 from .support.worker import run_worker, run_worker_burst
 
 
-@pytest.fixture
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Let fetches reach 127.0.0.1 and retry after a short delay."""
-    monkeypatch.setattr(config, "fetch_allowed_hosts", ["127.0.0.1"])
-    monkeypatch.setattr(
-        config, "worker_retry_delay", timedelta(milliseconds=50)
-    )
-
-
 async def get_job(client: AsyncClient, location: str) -> dict[str, Any]:
     response = await client.get(location)
     assert response.status_code == 200, response.text

@@ -27,15 +27,6 @@ from ..support.jobs import (
 from ..support.worker import run_worker, run_worker_burst
 
 
-@pytest.fixture
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Let fetches reach 127.0.0.1 and retry after 50, 100, ... ms."""
-    monkeypatch.setattr(config, "fetch_allowed_hosts", ["127.0.0.1"])
-    monkeypatch.setattr(
-        config, "worker_retry_delay", timedelta(milliseconds=50)
-    )
-
-
 def log_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
     """Return the application's log lines, as the JSON they were written."""
     return [
