@@ -656,6 +656,12 @@ def test_expired_job_reads_as_failed(
     assert job_id in error["msg"], error
 
     processes.worker("worker")
+    # Unknown (404) until the worker's first look at the queue records it.
+    wait_for(
+        lambda: jobs.get(job_id).status_code == httpx.codes.OK,
+        what="the worker to record the expired job",
+        timeout=30,
+    )
     job = jobs.wait_complete(job_id)
     assert job["success"] is False, job
     assert "expired" in (job.get("error") or ""), job
