@@ -10,15 +10,15 @@ from arq.cron import CronJob
 from httpx import AsyncClient
 from redis.asyncio import Redis
 
-from {{ cookiecutter.module_name }}.config import (
+from {{cookiecutter.module_name}}.config import (
     CronSchedule,
     config,
 )
-from {{ cookiecutter.module_name }}.serialization import ABORTED, TIMED_OUT
-from {{ cookiecutter.module_name }}.tasks import (
+from {{cookiecutter.module_name}}.serialization import ABORTED, TIMED_OUT
+from {{cookiecutter.module_name}}.tasks import (
     TaskName,
 )
-from {{ cookiecutter.module_name }}.worker.main import (
+from {{cookiecutter.module_name}}.worker.main import (
     build_cron_jobs,
 )
 
@@ -190,6 +190,20 @@ async def test_defer_by(redis_client: AsyncClient) -> None:
     started = time.monotonic()
     await run_worker_burst()
     assert time.monotonic() - started >= 0.2
+    assert (await get_job(redis_client, location))["success"] is True
+
+
+@pytest.mark.asyncio
+async def test_job_due_in_the_past_runs_now(redis_client: AsyncClient) -> None:
+    start_at = datetime.now(tz=UTC) - timedelta(days=3)
+    body = {
+        "task": TaskName.word_count,
+        "text": "late",
+        "start_at": start_at.isoformat(),
+    }
+    location = await post_job(redis_client, body)
+    assert (await get_job(redis_client, location))["status"] == "queued"
+    await run_worker_burst()
     assert (await get_job(redis_client, location))["success"] is True
 
 

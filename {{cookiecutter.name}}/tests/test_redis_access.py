@@ -10,12 +10,12 @@ from pydantic_core import Url
 from redis.exceptions import AuthenticationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from {{ cookiecutter.module_name }} import main
-from {{ cookiecutter.module_name }}.config import (
+from {{cookiecutter.module_name}} import main
+from {{cookiecutter.module_name}}.config import (
     config,
 )
-from {{ cookiecutter.module_name }}.redis import API_RETRIES, settings_for
-from {{ cookiecutter.module_name }}.tasks import (
+from {{cookiecutter.module_name}}.redis import API_RETRIES, settings_for
+from {{cookiecutter.module_name}}.tasks import (
     TaskName,
 )
 
@@ -31,7 +31,7 @@ def acl_rule(queue_name: str) -> list[str]:
     return [
         "app", "on", f">{PASSWORD}", "~arq:*", f"~{queue_name}*", "&*",
         "-@all", "+@read", "+@write", "+@transaction", "+@connection",
-        "-@dangerous", "+info", "+dbsize",
+        "-@dangerous", "+info", "+dbsize", "+evalsha", "+script|load",
     ]  # fmt: skip
 
 

@@ -1,6 +1,9 @@
 """Signed JSON in Redis: nothing unsigned is ever interpreted."""
 
 import asyncio
+import hashlib
+import hmac
+import json
 import pickle
 from pathlib import Path
 from typing import Any
@@ -11,15 +14,15 @@ from httpx import AsyncClient
 from pydantic import SecretStr
 from redis.asyncio import Redis
 
-from {{ cookiecutter.module_name }}.config import (
+from {{cookiecutter.module_name}}.config import (
     config,
 )
-from {{ cookiecutter.module_name }}.serialization import (
+from {{cookiecutter.module_name}}.serialization import (
     InvalidPayloadError,
     JobFailure,
     SignedJsonSerializer,
 )
-from {{ cookiecutter.module_name }}.tasks import (
+from {{cookiecutter.module_name}}.tasks import (
     TaskName,
 )
 
@@ -56,6 +59,26 @@ def test_round_trip_keeps_failures() -> None:
         serializer.dumps({"r": asyncio.CancelledError()})
     )
     assert isinstance(cancelled["r"], asyncio.CancelledError)
+
+
+@pytest.mark.parametrize("key", [KEY, b"long" * 40])
+def test_stored_format_is_hmac_sha256_of_plain_json(key: bytes) -> None:
+    serializer = SignedJsonSerializer(key)
+    data: dict[str, Any] = {
+        "f": "word_count",
+        "a": ["é", 1.5],
+        "k": {},
+        "r": None,
+    }
+    signature, _, payload = serializer.dumps(data).partition(b".")
+    expected = hmac.new(key, payload, hashlib.sha256).hexdigest().encode()
+    assert signature == expected
+    assert json.loads(payload) == data
+    # Written the standard library's way, as earlier releases did.
+    failure = json.dumps({"r": {"__exception__": {"type": "KeyError"}}})
+    older = hmac.new(key, failure.encode(), hashlib.sha256).hexdigest()
+    read = serializer.loads(f"{older}.{failure}".encode())["r"]
+    assert isinstance(read, KeyError)
 
 
 @pytest.mark.parametrize(
