@@ -26,7 +26,7 @@ from safir.arq import ArqMode
 from safir.logging import LogLevel, Profile
 from safir.pydantic import EnvRedisDsn, HumanTimedelta
 
-ENV_PREFIX = "{{ cookiecutter.__env_prefix }}"
+ENV_PREFIX = "{{cookiecutter.__env_prefix}}"
 """Prefix of every environment variable that configures the application."""
 
 ENV_FILE = Path(".env")
@@ -137,11 +137,11 @@ class Config(BaseSettings):
         use_attribute_docstrings=True,
     )
 
-    name: str = "{{ cookiecutter.name }}"
+    name: str = "{{cookiecutter.name}}"
     """Name of the application, in logs and the metadata route."""
 
     path_prefix: str = Field(
-        "/{{ cookiecutter.name }}",
+        "/{{cookiecutter.name}}",
         pattern=r"^/[A-Za-z0-9/_.-]*[A-Za-z0-9_.-]$",
     )
     """URL path prefix of the job API."""
@@ -191,8 +191,9 @@ class Config(BaseSettings):
     worker_max_jobs: int = Field(50, ge=1)
     """Jobs that one worker process runs at the same time."""
 
-    worker_poll_delay: HumanTimedelta = timedelta(milliseconds=30)
-    """Pause of an idle worker between looks at the queue."""
+    worker_poll_delay: HumanTimedelta = timedelta(milliseconds=500)
+    """Longest an idle worker waits between looks at the queue; a job
+    queued through the API wakes it at once."""
 
     worker_log_jobs: bool = False
     """Log arq's two INFO lines (start and end) for every job."""

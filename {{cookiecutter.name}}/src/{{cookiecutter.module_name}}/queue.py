@@ -32,7 +32,7 @@ from safir.arq import (
 from .config import Config
 from .logs import LOGGER_NAME
 from .records import META_KEY, FailedJob, JobRecords, Progress
-from .redis import API_RETRIES, pool_for
+from .redis import API_RETRIES, pool_for, wake_key
 
 LIST_SCAN_LIMIT = 10_000  # queue entries or result keys a listing examines
 LIST_BATCH = 50  # jobs read from Redis at a time while listing
@@ -41,10 +41,15 @@ ENQUEUE_SCRIPT = """
 if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
 redis.call('PSETEX', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+redis.call('LPUSH', KEYS[4], 1)
+redis.call('LTRIM', KEYS[4], 0, ARGV[5])
 return 1
 """
 """arq's ``enqueue_job`` in one round trip instead of three: the same keys,
-expiry and payload, refused if the job or its result exists."""
+expiry and payload, refused if the job or its result exists; then it wakes
+an idle worker (``worker/loop.py``)."""
+
+WAKE_LIMIT = 64  # wake-ups kept for workers that are busy
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +199,19 @@ class RedisJobQueue(RedisArqQueue, JobQueue):
             now_ms,
             serializer=self._pool.job_serializer,
         )
-        keys = [job_key_prefix + job_id, result_key_prefix + job_id, queue]
-        args: list[bytes | int | str] = [expires_ms, payload, due_ms, job_id]
+        keys = [
+            job_key_prefix + job_id,
+            result_key_prefix + job_id,
+            queue,
+            wake_key(queue),
+        ]
+        args: list[bytes | int | str] = [
+            expires_ms,
+            payload,
+            due_ms,
+            job_id,
+            WAKE_LIMIT - 1,
+        ]
         if not await self._enqueue(keys, args):
             raise JobNotQueued(job_id)
         return options.queued(job_id, task_name, stored, queue, now)

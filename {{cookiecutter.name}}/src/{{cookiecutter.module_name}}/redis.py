@@ -97,6 +97,11 @@ class StartRetry(Retry):
         return result
 
 
+def wake_key(queue_name: str) -> str:
+    """Return the list that wakes the queue's idle workers."""
+    return f"{queue_name}:wake"
+
+
 def redis_address(config: Config) -> str:
     """Say where the configured Redis is, for messages."""
     if config.arq_queue_sentinels:

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from typing import Any
 
+import arq.worker
 import httpx
 import uvloop
 from arq.constants import health_check_key_suffix
@@ -33,6 +34,7 @@ from ..redis import (
 from ..tasks import TaskName
 from .context import WorkerState, get_state, set_state
 from .functions import digest, fetch_status, queue_report, word_count
+from .loop import ClaimingWorker
 from .registry import cron_function, task_function
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -140,6 +142,9 @@ def _report(kind: type[BaseException], error: BaseException, tb: Any) -> None:
 
 
 sys.excepthook = _report
+# The arq command builds its worker as arq.worker.Worker (create_worker):
+# pointing that name at the subclass is how it runs this project's loop.
+arq.worker.Worker = ClaimingWorker  # type: ignore[misc]
 # uvloop (installed with uvicorn[standard]) runs the worker's event loop
 # faster than asyncio's own; the arq command creates its loop after this.
 asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
