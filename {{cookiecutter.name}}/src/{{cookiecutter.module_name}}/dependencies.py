@@ -8,7 +8,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .config import ENV_PREFIX, config
-from .queue import JobQueue, arq_dependency
+from .queue import arq_dependency
 from .services.jobs import JobService
 
 _bearer = HTTPBearer(
@@ -17,12 +17,12 @@ _bearer = HTTPBearer(
 )
 
 
-async def get_job_service(
-    queue: Annotated[JobQueue, Depends(arq_dependency)],
-) -> JobService:
+async def get_job_service() -> JobService:
     """Build the job service around the process's queue client."""
-    # Async, so that FastAPI does not hand it to its thread pool each time.
-    return JobService(queue, config)
+    # Async, so that FastAPI does not hand it to its thread pool each time,
+    # and the queue not a dependency of its own: a level less to solve on
+    # every request.
+    return JobService(await arq_dependency(), config)
 
 
 async def get_request_id(request: Request) -> str:
