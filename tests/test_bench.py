@@ -28,10 +28,11 @@ S7_KINDS = ("noop", "cpu")
 """Jobs S7 drains with each number of worker processes (issue 6)."""
 
 COMPARATORS = {
-    "workers": {"arq-defaults", "arq-same", "template", "streaq"},
+    "workers": {"arq-defaults", "arq-same", "template", "streaq", "saq",
+                "taskiq"},
     "apis": {"minimal-api", "template-api"},
-}
-"""Variants that issue 5 asks for, by key."""
+}  # fmt: skip
+"""Variants that issues 5 and 12 ask for, by key."""
 
 
 @pytest.fixture(scope="module")

@@ -37,6 +37,7 @@ from .variants import ApiVariant, Variants, WorkerVariant
 __all__ = ["main"]
 
 SCENARIOS = ("S1", "S2", "S3", "S4", "S6", "S7")  # S5 is read from S1, S4
+PEERS = ("streaq", "saq", "taskiq", "taskiq-redis")  # versions reported
 ERROR_LIMIT = 3000  # characters of a failed run's error kept (its end)
 
 type Measure = Callable[[], dict[str, Any]]
@@ -152,7 +153,7 @@ def _meta(plan: Plan, redis: RedisServer, project: Project) -> dict[str, Any]:
         },
         "versions": {
             "redis-server": redis.version(),
-            "streaq": version("streaq"),
+            **{peer: version(peer) for peer in PEERS},
             **project.versions(),
         },
     }
