@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .measure import RedisServer
-from .plan import CANDIDATE, DEFAULTS, FULL, QUICK, Plan
+from .plan import CANDIDATE, DEFAULTS, FULL, METRICS_OFF, QUICK, Plan
 from .project import BENCH_DIR, Project, template_source
 from .report import write_reports
 from .scenarios import Runner
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         plan = dataclasses.replace(plan, reps=args.reps)
     out = args.out or BENCH_DIR / "results" / ("quick" if args.quick else "")
     only = set(args.only.upper().split(","))
-    profiles = [DEFAULTS]
+    profiles = [DEFAULTS, METRICS_OFF]
     if args.candidate:
         profiles.append(dataclasses.replace(CANDIDATE, **args.candidate))
 

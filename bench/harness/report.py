@@ -223,6 +223,22 @@ def _goals(
     return found
 
 
+def _versus_defaults(runs: Runs, profiles: list[dict[str, Any]]) -> list[str]:
+    """Each other profile's template against the defaults', as one text."""
+    lines = []
+    for p in (p for p in profiles if p["key"]):
+        worker, api = f"template+{p['key']}", f"template-api+{p['key']}"
+        s1 = runs.ratio("S1", "jobs_per_s", worker, "template")
+        s3 = runs.ratio("S3", "rps", api, "template-api")
+        lines.append(
+            f"- template, {p['label']} vs defaults: S1 jobs/s"
+            f" {_cell(s1, 'x')}, S3 requests/s {_cell(s3, 'x')}"
+        )
+    if not lines:
+        return []
+    return ["Template profiles vs defaults:\n\n" + "\n".join(lines)]
+
+
 def _tables(
     runs: Runs,
     workers: list[WorkerVariant],
@@ -433,12 +449,14 @@ def write_reports(
     profiles, sections, goals = [], [], {}
     for p in meta["profiles"]:
         settings = [
-            f"{k}={v}" for k, v in p.items() if v and k not in {"key", "label"}
+            f"{k}={v}"
+            for k, v in p.items()
+            if v and k not in {"key", "label", "twin"}
         ]
         text = ", ".join(settings) or "the generated project as rendered"
         profiles.append(f"- *{p['label']}*: {text}.")
         suffix = f"+{p['key']}" if p["key"] else ""
-        if found := _goals(runs, workers, apis, suffix):
+        if p["twin"] and (found := _goals(runs, workers, apis, suffix)):
             goals[p["label"]] = [data for _, data in found]
             sections.append(_table(
                 f"Goals of issue 12, template with {p['label']}",
@@ -447,7 +465,8 @@ def write_reports(
             ))  # fmt: skip
     text = "\n\n".join([
         _head(meta, runs_list), "Template profiles:\n\n" + "\n".join(profiles),
-        *sections, *_tables(runs, workers, apis, s7),
+        *sections, *_versus_defaults(runs, meta["profiles"]),
+        *_tables(runs, workers, apis, s7),
     ]) + "\n"  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.md").write_text(text, encoding="utf-8")

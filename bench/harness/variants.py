@@ -133,8 +133,8 @@ class Variants:
         for p in profiles:
             key, label = f"template{p.suffix}", f"template{p.note}"
             template = self._template(p, key, label)
-            found.append(
-                self._arq(
+            if p.twin:
+                found.append(self._arq(
                     "targets.arq_same.WorkerSettings",
                     f"arq-same{p.suffix}",
                     f"raw arq, template's settings{p.note}",
@@ -143,8 +143,7 @@ class Variants:
                         "BENCH_ARQ_SETTINGS": json.dumps(template.probe),
                     },
                     template.probe,
-                )
-            )
+                ))  # fmt: skip
             found.append(template)
         python = [sys.executable, "-m"]
         peers = [
