@@ -28,10 +28,11 @@ S7_KINDS = ("noop", "cpu")
 """Jobs S7 drains with each number of worker processes (issue 6)."""
 
 COMPARATORS = {
-    "workers": {"arq-defaults", "arq-same", "template", "streaq"},
-    "apis": {"minimal-api", "template-api"},
-}
-"""Variants that issue 5 asks for, by key."""
+    "workers": {"arq-defaults", "arq-same", "template", "template+nometrics",
+                "streaq", "saq", "taskiq"},
+    "apis": {"minimal-api", "template-api", "template-api+nometrics"},
+}  # fmt: skip
+"""Variants that issues 5, 12 and 15 ask for, by key."""
 
 
 @pytest.fixture(scope="module")
@@ -93,5 +94,6 @@ def test_table_shows_every_scenario_variant_and_goal(
         assert f"### {scenario}:" in table
     for variant in [*raw["workers"], *raw["apis"]]:
         assert f"| {variant['label']} |" in table
-    for goal in ("G1", "G2", "G3", "G4", "G5"):
+    for goal in ("G1", "G3", "G4", "G5", "G6"):
         assert f"| {goal} |" in table
+    assert "- template, metrics off vs defaults: S1 jobs/s " in table

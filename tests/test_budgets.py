@@ -21,8 +21,10 @@ CEILINGS = {
     # bearer tokens added about 800, and issue 14's dashboard about 450.
     "generated src/ (metrics=yes)": 3700,
     # Issue 10 asks for about 2,000, with every scenario, comparator,
-    # output and option kept: this is what that left.
-    "bench": 2325,
+    # output and option kept: this is what that left; issue 12's SAQ and
+    # taskiq-redis comparators, goals and the metrics-off profile added
+    # about 300.
+    "bench": 2650,
 }
 """Lines that each part may not outgrow."""
 

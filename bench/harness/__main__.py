@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .measure import RedisServer
-from .plan import CANDIDATE, DEFAULTS, FULL, QUICK, Plan
+from .plan import CANDIDATE, DEFAULTS, FULL, METRICS_OFF, QUICK, Plan
 from .project import BENCH_DIR, Project, template_source
 from .report import write_reports
 from .scenarios import Runner
@@ -37,6 +37,7 @@ from .variants import ApiVariant, Variants, WorkerVariant
 __all__ = ["main"]
 
 SCENARIOS = ("S1", "S2", "S3", "S4", "S6", "S7")  # S5 is read from S1, S4
+PEERS = ("streaq", "saq", "taskiq", "taskiq-redis")  # versions reported
 ERROR_LIMIT = 3000  # characters of a failed run's error kept (its end)
 
 type Measure = Callable[[], dict[str, Any]]
@@ -152,7 +153,7 @@ def _meta(plan: Plan, redis: RedisServer, project: Project) -> dict[str, Any]:
         },
         "versions": {
             "redis-server": redis.version(),
-            "streaq": version("streaq"),
+            **{peer: version(peer) for peer in PEERS},
             **project.versions(),
         },
     }
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         plan = dataclasses.replace(plan, reps=args.reps)
     out = args.out or BENCH_DIR / "results" / ("quick" if args.quick else "")
     only = set(args.only.upper().split(","))
-    profiles = [DEFAULTS]
+    profiles = [DEFAULTS, METRICS_OFF]
     if args.candidate:
         profiles.append(dataclasses.replace(CANDIDATE, **args.candidate))
 

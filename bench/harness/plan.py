@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CANDIDATE", "DEFAULTS", "FULL", "QUICK", "Plan", "Profile"]
+__all__ = ["CANDIDATE", "DEFAULTS", "FULL", "METRICS_OFF",
+           "METRICS_OFF_SETTINGS", "QUICK", "Plan", "Profile"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class Profile:
     worker_overrides: dict[str, Any] = field(default_factory=dict)
     api_settings: dict[str, str] = field(default_factory=dict)
     api_args: tuple[str, ...] = ()  # extra uvicorn arguments
+    # A raw-arq twin and a goals table of its own; without, its template
+    # is only compared with the defaults'.
+    twin: bool = True
 
     @property
     def suffix(self) -> str:
@@ -78,6 +82,19 @@ class Profile:
 
 
 DEFAULTS = Profile(key="", label="defaults")  # the project as rendered
+
+METRICS_OFF_SETTINGS = {"WORKER_METRICS_PORT": "0"}
+"""Project settings (without the prefix) that turn the metrics off, in the
+worker and in the API (issue 15)."""
+
+METRICS_OFF = Profile(
+    key="nometrics",
+    label="metrics off",
+    worker_settings=METRICS_OFF_SETTINGS,
+    api_settings=METRICS_OFF_SETTINGS,
+    twin=False,
+)
+"""Run by every plan: what the metrics cost, against the defaults."""
 
 CANDIDATE = Profile(key="cand", label="candidate")
 """What ``--candidate JSON`` fills in (the README says how the current

@@ -32,7 +32,10 @@ class Jobs:
     variant: WorkerVariant
     client: asyncio.subprocess.Process
     redis: redis.asyncio.Redis
-    poll_command: str  # ZCARD: arq drops a job's id when it ends; or XLEN
+    # ZCARD: arq and SAQ drop a job's id from a sorted set when it ends;
+    # XLEN: streaQ deletes its stream entry; XINFO GROUPS: taskiq-redis
+    # acknowledges it, so entries not yet read (lag) or not acknowledged.
+    poll_command: str  # as INFO commandstats names it
     key: str  # what it counts
 
     async def ask(self, op: str, **args: Any) -> Any:
@@ -56,6 +59,11 @@ class Jobs:
 
     async def remaining(self) -> int:
         """Jobs queued or running."""
+        if self.poll_command == "xinfo|groups":
+            groups = await self.redis.xinfo_groups(self.key)
+            # A lag Redis cannot tell (None) counts as a job left.
+            lags = [1 if g["lag"] is None else g["lag"] for g in groups]
+            return sum(g["pending"] for g in groups) + sum(lags)
         return int(
             await self.redis.execute_command(self.poll_command, self.key)
         )
@@ -74,9 +82,12 @@ async def jobs_of(
         cwd=BENCH_DIR,
         limit=ANSWER_LIMIT,
     )
-    poll, key = "zcard", variant.queue_name
-    if variant.system == "streaq":  # it deletes a task's stream entry likewise
-        poll, key = "xlen", f"streaq:{variant.queue_name}:queues:normal"
+    poll, key = {
+        "arq": ("zcard", variant.queue_name),
+        "saq": ("zcard", f"saq:{variant.queue_name}:incomplete"),
+        "streaq": ("xlen", f"streaq:{variant.queue_name}:queues:normal"),
+        "taskiq": ("xinfo|groups", variant.queue_name),
+    }[variant.system]
     server = redis.asyncio.Redis.from_url(redis_url)
     jobs = Jobs(variant, client, server, poll, key)
     try:

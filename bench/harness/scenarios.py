@@ -85,10 +85,15 @@ class Runner:
         client = self.redis.client
 
         def polls(v: WorkerVariant) -> bool:
-            if v.system == "streaq":
-                return bool(client.keys(f"streaq:{v.queue_name}:health*"))
+            name = v.queue_name
+            if v.system in {"saq", "streaq"}:
+                health = {"saq": "worker_info:", "streaq": "health"}[v.system]
+                return bool(client.keys(f"{v.system}:{name}:{health}*"))
+            if v.system == "taskiq":  # reading (its consumer shows later)
+                clients = client.client_list()
+                return any(c["cmd"] == "xreadgroup" for c in clients)
             key = v.probe.get("settings", {}).get("health_check_key")
-            return bool(client.exists(key or f"{v.queue_name}:health-check"))
+            return bool(client.exists(key or f"{name}:health-check"))
 
         return self._running(
             [

@@ -16,6 +16,8 @@ __all__ = ["ApiVariant", "Variants", "WorkerVariant", "child_env"]
 
 ARQ_DEFAULT_MAX_JOBS = 10  # arq's own default for max_jobs
 STREAQ_CONCURRENCY = 16  # streaQ's own default, which its worker keeps
+SAQ_CONCURRENCY = 10  # SAQ's, likewise
+TASKIQ_CONCURRENCY = 100  # taskiq's max_async_tasks, likewise
 CLIENT = "targets.queue_client"  # every queue's client process
 
 _PASSED_THROUGH = ("HOME", "LANG", "LC_ALL", "PATH", "TMPDIR", "UV_CACHE_DIR")
@@ -36,7 +38,7 @@ class WorkerVariant:
 
     key: str  # in the JSON and in ratios
     label: str  # in the table and the chart
-    system: Literal["arq", "streaq"]
+    system: Literal["arq", "saq", "streaq", "taskiq"]
     command: list[str]
     client: list[str]  # its queue's client (targets.queue_client)
     env: dict[str, str]
@@ -120,7 +122,7 @@ class Variants:
         return self._arq(target, key, label, env, probe)
 
     def workers(self, profiles: list[Profile]) -> list[WorkerVariant]:
-        """Raw arq, per profile the project's worker and its twin, streaQ."""
+        """Raw arq, per profile the project's worker (and its twin), peers."""
         found = [
             self._arq(
                 "targets.arq_default.WorkerSettings",
@@ -131,8 +133,8 @@ class Variants:
         for p in profiles:
             key, label = f"template{p.suffix}", f"template{p.note}"
             template = self._template(p, key, label)
-            found.append(
-                self._arq(
+            if p.twin:
+                found.append(self._arq(
                     "targets.arq_same.WorkerSettings",
                     f"arq-same{p.suffix}",
                     f"raw arq, template's settings{p.note}",
@@ -141,23 +143,30 @@ class Variants:
                         "BENCH_ARQ_SETTINGS": json.dumps(template.probe),
                     },
                     template.probe,
-                )
-            )
+                ))  # fmt: skip
             found.append(template)
         python = [sys.executable, "-m"]
-        streaq = "targets.streaq_worker:worker"
-        found.append(
+        peers = [
+            ("streaq", "streaQ (uvloop)", "default", STREAQ_CONCURRENCY,
+             ["streaq", "run", "targets.streaq_worker:worker"]),
+            ("saq", "SAQ", "default", SAQ_CONCURRENCY,
+             ["saq", "targets.saq_worker.settings"]),
+            ("taskiq", "taskiq-redis (uvloop)", "taskiq", TASKIQ_CONCURRENCY,
+             ["targets.taskiq_worker"]),
+        ]  # fmt: skip
+        found += [
             WorkerVariant(
-                key="streaq",
-                label="streaQ (uvloop)",
-                system="streaq",
-                command=[*python, "streaq", "run", streaq],
-                client=[*python, CLIENT, "streaq"],
+                key=system,
+                label=label,
+                system=system,
+                command=[*python, *command],
+                client=[*python, CLIENT, system],
                 env=self.env,
-                queue_name="default",
-                concurrency=STREAQ_CONCURRENCY,
+                queue_name=queue,
+                concurrency=concurrency,
             )
-        )
+            for system, label, queue, concurrency, command in peers
+        ]
         return found
 
     def scale_out(self, count: int) -> list[WorkerVariant]:

@@ -31,7 +31,7 @@ from arq.jobs import deserialize_result, serialize_job
 from arq.utils import import_string
 from arq.worker import get_kwargs
 
-__all__ = ["ArqClient", "StreaqClient"]
+__all__ = ["ArqClient", "SaqClient", "StreaqClient", "TaskiqClient"]
 
 
 class _Client:
@@ -134,6 +134,90 @@ class StreaqClient(_Client):
         }
 
 
+class SaqClient(_Client):
+    """Writes and reads the jobs of the SAQ worker's queue."""
+
+    def __init__(self, queue: Any) -> None:
+        super().__init__(queue.redis)
+        self.queue = queue  # targets.saq_worker.queue
+        self.prefix = queue.job_id("")
+
+    async def fill(self, task: str, count: int) -> None:
+        """Write what ``Queue.enqueue`` writes, then one ``RPUSH`` of all."""
+        from saq.job import Job, Status  # noqa: PLC0415 - the bench's venv
+        from saq.utils import now  # noqa: PLC0415
+
+        queued = {
+            "queue": self.queue,
+            "queued": now(),
+            "status": Status.QUEUED,
+        }
+        jobs = [Job(function=task, **queued) for _ in range(count)]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for job in jobs:
+                pipe.set(job.id, self.queue.serialize(job))
+            incomplete = self.queue.namespace("incomplete")
+            pipe.zadd(incomplete, {job.id: 0 for job in jobs})
+            pipe.rpush(self.queue.namespace("queued"), *(j.id for j in jobs))
+            await pipe.execute()
+        self.ids += [(job.key, None) for job in jobs]
+
+    async def enqueue(self, task: str) -> None:
+        """Queue with ``Queue.enqueue``."""
+        sent = time.time()
+        job = await self.queue.enqueue(task)
+        self.ids.append((job.key, sent))
+
+    def _result(self, data: bytes) -> dict[str, Any]:
+        job = self.queue.deserialize(data)
+        return {
+            "success": job.status == "complete",
+            "start": job.started / 1000,  # milliseconds
+            "finish": job.completed / 1000,
+            "value": job.result,
+        }
+
+
+class TaskiqClient(_Client):
+    """Writes and reads the jobs of the taskiq worker's stream."""
+
+    prefix = ""  # a result's key is its task's id
+
+    def __init__(self, module: Any, client: redis.asyncio.Redis) -> None:
+        super().__init__(client)
+        self.module = module  # targets.taskiq_worker
+
+    async def fill(self, task: str, count: int) -> None:
+        """``XADD`` what ``kiq`` sends, all in one transaction."""
+        broker, kicker = (
+            self.module.broker,
+            getattr(self.module, task).kicker(),
+        )
+        # kiq sends each message on its own; the messages are built as it does.
+        messages = [kicker._prepare_message() for _ in range(count)]  # noqa: SLF001
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for message in messages:
+                data = broker.formatter.dumps(message).message
+                pipe.xadd(broker.queue_name, {b"data": data})
+            await pipe.execute()
+        self.ids += [(m.task_id, None) for m in messages]
+
+    async def enqueue(self, task: str) -> None:
+        """Queue with the task's ``kiq``."""
+        sent = time.time()
+        queued = await getattr(self.module, task).kiq()
+        self.ids.append((queued.task_id, sent))
+
+    def _result(self, data: bytes) -> dict[str, Any]:
+        r = pickle.loads(data)  # noqa: S301 - our own Redis
+        return {
+            "success": not r["is_err"],
+            "start": r["labels"]["bench_start"],
+            "finish": r["labels"]["bench_finish"],
+            "value": r["return_value"],
+        }
+
+
 @asynccontextmanager
 async def _arq(path: str) -> AsyncIterator[ArqClient]:
     settings = get_kwargs(import_string(path))
@@ -158,6 +242,30 @@ async def _streaq() -> AsyncIterator[StreaqClient]:
         yield StreaqClient(streaq_worker, r)
 
 
+@asynccontextmanager
+async def _saq() -> AsyncIterator[SaqClient]:
+    from .saq_worker import queue  # noqa: PLC0415 - only in the bench's venv
+
+    await queue.connect()
+    try:
+        yield SaqClient(queue)
+    finally:
+        await queue.disconnect()
+
+
+@asynccontextmanager
+async def _taskiq() -> AsyncIterator[TaskiqClient]:
+    from . import taskiq_worker  # noqa: PLC0415 - only in the bench's venv
+
+    url = os.environ["BENCH_REDIS_URL"]
+    await taskiq_worker.broker.startup()
+    try:
+        async with redis.asyncio.Redis.from_url(url) as r:
+            yield TaskiqClient(taskiq_worker, r)
+    finally:
+        await taskiq_worker.broker.shutdown()
+
+
 async def serve(connect: AbstractAsyncContextManager[Any]) -> None:
     """Answer commands on standard input with the client ``connect`` gives."""
     # Answers go to the real standard output; whatever the project or the
@@ -179,4 +287,5 @@ async def serve(connect: AbstractAsyncContextManager[Any]) -> None:
 
 if __name__ == "__main__":
     system, *args = sys.argv[1:]
-    asyncio.run(serve(_arq(*args) if system == "arq" else _streaq()))
+    clients = {"arq": _arq, "saq": _saq, "streaq": _streaq, "taskiq": _taskiq}
+    asyncio.run(serve(clients[system](*args)))
