@@ -18,6 +18,8 @@ from .tasks import ARQ_TASKS
 
 __all__ = ["WorkerSettings"]
 
+ARQ_POLL_DELAY = 0.03
+
 _probe: dict[str, Any] = json.loads(os.environ["BENCH_ARQ_SETTINGS"])
 if _probe["event_loop"] == "uvloop":
     import uvloop  # only if the project runs on it: it costs memory
@@ -43,5 +45,10 @@ WorkerSettings = type(
         ),
         "on_startup": _startup,
         **_probe["settings"],
+        # The project's poll delay bounds an idle wait that its own loop
+        # cuts short (worker/loop.py); arq's loop sleeps it out after every
+        # read of the queue. The twin polls at 30 ms, the project's default
+        # while it ran arq's loop.
+        "poll_delay": ARQ_POLL_DELAY,
     },
 )
