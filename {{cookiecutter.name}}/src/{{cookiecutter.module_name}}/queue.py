@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, override
@@ -37,6 +38,12 @@ from .redis import API_RETRIES, pool_for
 LIST_SCAN_LIMIT = 10_000  # queue entries or result keys a listing examines
 LIST_BATCH = 50  # jobs read from Redis at a time while listing
 
+type MetaHook = Callable[[dict[str, str]], None]
+"""Adds text entries to a job's ``_meta`` as the job is queued."""
+
+META_HOOKS: list[MetaHook] = []
+"""Hooks that ``main.py`` registers (tracing adds the trace context)."""
+
 
 @dataclass(frozen=True, slots=True)
 class JobOptions:
@@ -55,9 +62,12 @@ class JobOptions:
 
     def arguments(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Return the keyword arguments to store: the task's and ours."""
-        if self.request_id is None:
-            return kwargs
-        return {**kwargs, META_KEY: {"request_id": self.request_id}}
+        meta: dict[str, str] = {}
+        if self.request_id is not None:
+            meta["request_id"] = self.request_id
+        for hook in META_HOOKS:
+            hook(meta)
+        return {**kwargs, META_KEY: meta} if meta else kwargs
 
     def queued(
         self, job_id: str, task_name: str, kwargs: dict[str, Any], queue: str
