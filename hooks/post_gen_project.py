@@ -38,6 +38,17 @@ OPTIONAL_PATHS: dict[str, tuple[str, dict[str, list[str]]]] = {
             ],
         },
     ),
+    "tracing": (
+        "{{ cookiecutter.tracing }}",
+        {
+            "yes": [
+                f"src/{MODULE}/tracing.py",
+                f"src/{MODULE}/worker/tracing.py",
+                "docs/tracing.md",
+                "tests/test_tracing.py",
+            ],
+        },
+    ),
 }
 
 
