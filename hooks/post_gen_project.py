@@ -36,6 +36,20 @@ OPTIONAL_PATHS: dict[str, tuple[str, dict[str, list[str]]]] = {
                 "tests/test_metrics.py",
                 "deploy/kubernetes/components/metrics",
             ],
+            # Safir's Kafka metrics load FastAPI into the worker (through
+            # safir.sentry), so only a worker without them is free of it.
+            "no": ["tests/worker/test_imports.py"],
+        },
+    ),
+    "tracing": (
+        "{{ cookiecutter.tracing }}",
+        {
+            "yes": [
+                f"src/{MODULE}/tracing.py",
+                f"src/{MODULE}/worker/tracing.py",
+                "docs/tracing.md",
+                "tests/test_tracing.py",
+            ],
         },
     ),
 }

@@ -46,11 +46,11 @@ from .support.project import GeneratedProject
 from .support.stack import Api, Launcher, Stack
 from .support.template import (
     Combination,
+    checked_combinations,
     extra_combinations,
-    option_combinations,
 )
 
-COMBINATIONS = option_combinations() + extra_combinations()
+COMBINATIONS = checked_combinations() + extra_combinations()
 
 BASE = Path("deploy/kubernetes/base")
 OVERLAY = Path("deploy/kubernetes/overlays/example")

@@ -14,11 +14,11 @@ import pytest
 from .support.project import GeneratedProject, ProjectCache, read_junit
 from .support.template import (
     Combination,
+    checked_combinations,
     extra_combinations,
-    option_combinations,
 )
 
-COMBINATIONS = option_combinations() + extra_combinations()
+COMBINATIONS = checked_combinations() + extra_combinations()
 
 CUSTOM_QUEUE = "custom:jobs"
 """A queue name other than arq's default, for the queue-name run."""

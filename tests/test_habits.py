@@ -31,12 +31,12 @@ from .support.template import (
     REPO_ROOT,
     Combination,
     Renderer,
+    checked_combinations,
     default_combination,
-    option_combinations,
 )
 from .support.tools import find_python, find_uv, python_hint
 
-COMBINATIONS = option_combinations()
+COMBINATIONS = checked_combinations()
 
 TARGETS = ("init", "lint", "typing", "test", "run", "update-deps")
 """The Makefile's targets, which the README and CI call."""

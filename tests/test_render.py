@@ -18,6 +18,7 @@ from .support.template import (
     REPO_ROOT,
     Combination,
     Renderer,
+    checked_combinations,
     choice_options,
     load_questions,
     option_combinations,
@@ -98,6 +99,15 @@ def test_combinations_come_from_cookiecutter_json() -> None:
         expected *= len(choices)
     assert len(COMBINATIONS) == expected
     assert sum(c.is_default for c in COMBINATIONS) == 1
+
+
+def test_checked_combinations_cover_every_answer() -> None:
+    """The slow checks install every answer of every question at least once."""
+    checked = checked_combinations()
+    assert sum(c.is_default for c in checked) == 1
+    for key, values in choice_options().items():
+        assert {c[key] for c in checked} == set(values), key
+    assert checked[-1]["metrics"] == checked[-1]["tracing"] == "yes"
 
 
 def test_no_jinja_left(project: Path) -> None:
@@ -287,6 +297,42 @@ def test_metrics_only_when_chosen(
         assert scripts == {}
         assert "metrics" not in worker
         assert importers == []
+
+
+def test_tracing_only_when_chosen(
+    project: Path, combination: Combination
+) -> None:
+    """With tracing off, no OpenTelemetry code, wiring or dependency."""
+    importers = sorted(
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*.py")
+        if "opentelemetry" in path.read_text(encoding="utf-8")
+    )
+    pyproject = tomllib.loads(
+        (project / "pyproject.toml").read_text(encoding="utf-8")
+    )
+    dependencies = [
+        dep
+        for dep in pyproject["project"]["dependencies"]
+        if dep.startswith("opentelemetry")
+    ]
+    package = project / "src" / "example"
+    wiring = [
+        (package / name).read_text(encoding="utf-8")
+        for name in ("main.py", "worker/main.py")
+    ]
+    if combination["tracing"] == "yes":
+        assert importers == [
+            "src/example/tracing.py",
+            "src/example/worker/tracing.py",
+            "tests/test_tracing.py",
+        ]
+        assert len(dependencies) == 3, dependencies
+        assert all("setup_tracing(" in text for text in wiring)
+    else:
+        assert importers == []
+        assert dependencies == []
+        assert not any("tracing" in text for text in wiring)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ __all__ = [
     "Combination",
     "RenderedProject",
     "Renderer",
+    "checked_combinations",
     "default_combination",
     "extra_combinations",
     "load_questions",
@@ -140,6 +141,37 @@ def option_combinations() -> list[Combination]:
         pairs = tuple(zip(keys, values, strict=True))
         combinations.append(Combination(pairs, is_default=is_default))
     return combinations
+
+
+SPOT_CHECKED = ("tracing",)
+"""Options whose code is all in optional files and the wiring: the slow
+checks (install, lint, tests) run them once, with every other option on,
+rather than across the whole matrix."""
+
+
+def checked_combinations() -> list[Combination]:
+    """The combinations whose projects the slow checks install and run.
+
+    Every combination with the `SPOT_CHECKED` options at their defaults,
+    and one with every choice at its last value (free-text questions at
+    their defaults).
+    """
+    options = choice_options()
+    combinations = option_combinations()
+    matrix = [
+        c
+        for c in combinations
+        if all(c[key] == options[key][0] for key in SPOT_CHECKED)
+    ]
+    everything = next(
+        c
+        for c in combinations
+        if all(
+            c[key] == values[0 if key in FREE_TEXT_CHOICES else -1]
+            for key, values in options.items()
+        )
+    )
+    return [*matrix, everything]
 
 
 def extra_combinations() -> list[Combination]:

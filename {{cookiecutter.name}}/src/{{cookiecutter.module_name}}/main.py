@@ -28,6 +28,9 @@ from .middleware import (
     StartupExitMiddleware,
 )
 from .queue import arq_dependency
+{%- if cookiecutter.tracing == "yes" %}
+from .tracing import flush_tracing, instrument_api, setup_tracing
+{%- endif %}
 
 
 @asynccontextmanager
@@ -36,6 +39,9 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     await arq_dependency.initialize(config)
     yield
     await arq_dependency.aclose()
+{%- if cookiecutter.tracing == "yes" %}
+    flush_tracing()
+{%- endif %}
 
 
 setup_logging(config)
@@ -65,3 +71,7 @@ app.exception_handler(HTTPException)(http_error_handler)
 for error in QUEUE_ERRORS:
     app.exception_handler(error)(queue_unavailable_handler)
 app.exception_handler(DeserializationError)(invalid_job_data_handler)
+{%- if cookiecutter.tracing == "yes" %}
+setup_tracing(config.name)
+instrument_api(app)
+{%- endif %}

@@ -188,7 +188,7 @@ class JobResponse(BaseModel):
         cls, job: JobMetadata, progress: Progress | None = None
     ) -> Self:
         """Build the response from Safir's job metadata or result."""
-        kwargs, request_id = split_meta(job.kwargs)
+        kwargs, meta = split_meta(job.kwargs)
         response = cls(
             id=job.id,
             task=job.name,
@@ -196,7 +196,7 @@ class JobResponse(BaseModel):
             args=to_jsonable_python(job.args, fallback=repr),
             kwargs=to_jsonable_python(kwargs, fallback=repr),
             queue_name=job.queue_name,
-            request_id=request_id,
+            request_id=meta.get("request_id"),
             enqueue_time=job.enqueue_time,
             progress=progress,
         )

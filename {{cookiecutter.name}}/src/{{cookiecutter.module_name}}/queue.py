@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, override
@@ -51,6 +52,12 @@ an idle worker (``worker/loop.py``)."""
 
 WAKE_LIMIT = 64  # wake-ups kept for workers that are busy
 
+type MetaHook = Callable[[dict[str, str]], None]
+"""Adds text entries to a job's ``_meta`` as the job is queued."""
+
+META_HOOKS: list[MetaHook] = []
+"""Hooks that ``main.py`` registers (tracing adds the trace context)."""
+
 
 @dataclass(frozen=True, slots=True)
 class JobOptions:
@@ -69,9 +76,12 @@ class JobOptions:
 
     def arguments(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Return the keyword arguments to store: the task's and ours."""
-        if self.request_id is None:
-            return kwargs
-        return {**kwargs, META_KEY: {"request_id": self.request_id}}
+        meta: dict[str, str] = {}
+        if self.request_id is not None:
+            meta["request_id"] = self.request_id
+        for hook in META_HOOKS:
+            hook(meta)
+        return {**kwargs, META_KEY: meta} if meta else kwargs
 
     def queued(
         self,

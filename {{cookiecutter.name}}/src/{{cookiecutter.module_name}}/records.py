@@ -18,7 +18,8 @@ from .logs import LOGGER_NAME
 from .redis import serializers_for
 
 META_KEY = "_meta"
-"""Keyword argument in which a job carries its request id to the worker."""
+"""Keyword argument in which a job carries its request id to the worker,
+with what hooks add (``queue.META_HOOKS``)."""
 
 PROGRESS_PREFIX = "arq:progress:"
 
@@ -45,12 +46,20 @@ class FailedJob(BaseModel):
     failed_time: datetime
 
 
-def split_meta(kwargs: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """Return a job's own arguments and the request id it carries."""
+def split_meta(
+    kwargs: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return a job's own arguments and the text entries of its ``_meta``."""
     own = dict(kwargs)
     meta = own.pop(META_KEY, None)
-    request_id = meta.get("request_id") if isinstance(meta, dict) else None
-    return own, request_id if isinstance(request_id, str) else None
+    if not isinstance(meta, dict):
+        return own, {}
+    carried = {
+        key: value
+        for key, value in meta.items()
+        if isinstance(key, str) and isinstance(value, str)
+    }
+    return own, carried
 
 
 def _ms(duration: timedelta) -> int:

@@ -1,7 +1,8 @@
 """Typed access to arq's context, instead of string keys in every task."""
 
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +16,18 @@ from ..records import JobRecords, Progress
 
 _STATE_KEY = "state"
 """The one key of arq's context dict that this application sets."""
+
+type JobScope = Callable[
+    [JobContext, Mapping[str, str]], AbstractAsyncContextManager[object]
+]
+"""What each try of a task runs inside, given the job and its ``_meta``."""
+
+
+def no_scope(
+    _job: "JobContext", _meta: Mapping[str, str]
+) -> AbstractAsyncContextManager[None]:
+    """Run a try as it is: the scope of a worker that sets none."""
+    return nullcontext()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +49,8 @@ class WorkerState:
     """Progress and failed jobs, beside arq's keys."""
     resources: AsyncExitStack
     """Everything that start-up opened, closed in reverse at shutdown."""
+    job_scope: JobScope = no_scope
+    """Wraps each try of a task, such as in a tracing span."""
 
 
 def set_state(ctx: dict[Any, Any], state: WorkerState) -> None:

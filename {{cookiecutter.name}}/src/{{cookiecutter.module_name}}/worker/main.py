@@ -32,10 +32,16 @@ from ..redis import (
     settings_for,
 )
 from ..tasks import TaskName
+{%- if cookiecutter.tracing == "yes" %}
+from ..tracing import setup_tracing
+{%- endif %}
 from .context import WorkerState, get_state, set_state
 from .functions import digest, fetch_status, queue_report, word_count
 from .loop import ClaimingWorker
 from .registry import cron_function, task_function
+{%- if cookiecutter.tracing == "yes" %}
+from .tracing import job_span
+{%- endif %}
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 """Timeout of the tasks' HTTP requests, so that no job hangs on a peer."""
@@ -112,6 +118,9 @@ async def startup(ctx: dict[Any, Any]) -> None:
             executor=executor,
             records=JobRecords(ctx["redis"], config),
             resources=resources,
+{%- if cookiecutter.tracing == "yes" %}
+            job_scope=job_span,
+{%- endif %}
         ),
     )
     if not config.worker_log_jobs:
@@ -148,6 +157,9 @@ arq.worker.Worker = ClaimingWorker  # type: ignore[misc]
 # uvloop (installed with uvicorn[standard]) runs the worker's event loop
 # faster than asyncio's own; the arq command creates its loop after this.
 asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+{%- if cookiecutter.tracing == "yes" %}
+setup_tracing(f"{config.name}-worker")
+{%- endif %}
 
 
 class WorkerSettings:

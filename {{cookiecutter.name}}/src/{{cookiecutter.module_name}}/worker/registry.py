@@ -4,7 +4,7 @@ arq calls a task with its context dict and learns nothing of the outcome in
 its hooks; the wrapper gives the task a `JobContext`, turns `RetryLater`
 into arq's `~arq.Retry` with a growing delay, and keeps a job that fails for
 good (an exception, its time limit, its tries used up) in the failed-job
-store.
+store. Each try runs inside the worker's ``job_scope`` (`WorkerState`).
 """
 
 import asyncio
@@ -61,7 +61,8 @@ def wrap(
 
     async def run(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
         state = get_state(ctx)
-        kwargs, request_id = split_meta(kwargs)
+        kwargs, meta = split_meta(kwargs)
+        request_id = meta.get("request_id")
         job_try: int = ctx.get("job_try", 1)
         started = datetime.now(tz=UTC)
         job = JobContext(
@@ -86,7 +87,10 @@ def wrap(
             await _record(job, kwargs, started, exhausted)
             raise exhausted
         try:
-            async with asyncio.timeout(time_limit.total_seconds()):
+            async with (
+                state.job_scope(job, meta),
+                asyncio.timeout(time_limit.total_seconds()),
+            ):
                 return await task(job, *args, **kwargs)
         except (RetryLater, Retry) as exc:
             if job_try < max_tries:
