@@ -14,6 +14,7 @@ ran (``success``, ``start``, ``finish``, ``value``, ``sent``) or ``null``.
 """
 
 import asyncio
+import importlib
 import json
 import os
 import pickle
@@ -31,7 +32,13 @@ from arq.jobs import deserialize_result, serialize_job
 from arq.utils import import_string
 from arq.worker import get_kwargs
 
-__all__ = ["ArqClient", "SaqClient", "StreaqClient", "TaskiqClient"]
+__all__ = [
+    "ArqClient",
+    "ProjectClient",
+    "SaqClient",
+    "StreaqClient",
+    "TaskiqClient",
+]
 
 
 class _Client:
@@ -101,6 +108,28 @@ class ArqClient(_Client):
             "finish": r.finish_time.timestamp(),
             "value": r.result if r.success else None,
         }
+
+
+class ProjectClient(ArqClient):
+    """Queues one job as the project's API does, with its queue client.
+
+    That client writes in one script and wakes an idle worker; ``fill``
+    stays arq's, so that every worker drains the same keys.
+    """
+
+    def __init__(self, settings: dict[str, Any], pool: ArqRedis) -> None:
+        super().__init__(settings, pool)
+        project = os.environ["BENCH_MODULE"]
+        queue = importlib.import_module(f"{project}.queue")
+        config = importlib.import_module(f"{project}.config").config
+        self.queue = queue.RedisJobQueue(pool, config)
+        self.options = queue.JobOptions()
+
+    async def enqueue(self, task: str) -> None:
+        """Queue one job with the project's ``RedisJobQueue.submit``."""
+        sent = time.time()
+        job = await self.queue.submit(task, {}, self.options)
+        self.ids.append((job.id, sent))
 
 
 class StreaqClient(_Client):
@@ -227,8 +256,9 @@ async def _arq(path: str) -> AsyncIterator[ArqClient]:
         job_deserializer=settings.get("job_deserializer"),
         default_queue_name=settings.get("queue_name", "arq:queue"),
     )
+    project = path.startswith("targets.template_worker.")
     try:
-        yield ArqClient(settings, pool)
+        yield (ProjectClient if project else ArqClient)(settings, pool)
     finally:
         await pool.aclose()
 
