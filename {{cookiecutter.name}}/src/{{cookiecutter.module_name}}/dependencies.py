@@ -2,19 +2,15 @@
 
 import hashlib
 import hmac
-from typing import Annotated
+from typing import Annotated, override
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.requests import HTTPConnection
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .config import ENV_PREFIX, config
 from .queue import arq_dependency
 from .services.jobs import JobService
-
-_bearer = HTTPBearer(
-    auto_error=False,
-    description=f"Needed only when {ENV_PREFIX}API_TOKENS is set.",
-)
 
 
 async def get_job_service() -> JobService:
@@ -25,8 +21,9 @@ async def get_job_service() -> JobService:
     return JobService(await arq_dependency(), config)
 
 
-async def get_request_id(request: Request) -> str:
+def request_id_of(request: Request) -> str:
     """Return the request's id, as `RequestIdMiddleware` set it."""
+    # Not a dependency: FastAPI's solving of each one costs every request.
     request_id: str = request.state.request_id
     return request_id
 
@@ -44,37 +41,49 @@ def token_allowed(token: str | None) -> bool:
     return any(matches)
 
 
-async def require_access(
-    credentials: Annotated[
-        HTTPAuthorizationCredentials | None, Depends(_bearer)
-    ],
-) -> None:
-    """Let a request through if no tokens are set or it bears one of them.
+class AccessGuard(HTTPBearer):
+    """Lets a request through if no tokens are set or it bears one of them.
 
-    Raises
-    ------
-    fastapi.HTTPException
-        Raised with 401 and ``WWW-Authenticate`` for a missing or unknown
-        token.
+    One dependency, which FastAPI's docs show as the bearer scheme.
     """
-    if not config.api_tokens:
-        return
-    if credentials is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "A bearer token is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    if not token_allowed(credentials.credentials):
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "The bearer token is not valid",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
+
+    @override
+    async def __call__(
+        self, request: HTTPConnection
+    ) -> HTTPAuthorizationCredentials | None:
+        """Check the request's bearer token.
+
+        Raises
+        ------
+        fastapi.HTTPException
+            Raised with 401 and ``WWW-Authenticate`` for a missing or
+            unknown token.
+        """
+        if not config.api_tokens:
+            return None
+        credentials = await super().__call__(request)
+        if credentials is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "A bearer token is required",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not token_allowed(credentials.credentials):
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "The bearer token is not valid",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        return credentials
+
+
+require_access = AccessGuard(
+    scheme_name="HTTPBearer",  # its name in the OpenAPI schema, as before
+    auto_error=False,
+    description=f"Needed only when {ENV_PREFIX}API_TOKENS is set.",
+)
+"""The job routes' guard."""
 
 
 type JobServiceDep = Annotated[JobService, Depends(get_job_service)]
 """A handler parameter of this type receives the job service."""
-
-type RequestIdDep = Annotated[str, Depends(get_request_id)]
-"""A handler parameter of this type receives the request's id."""

@@ -27,7 +27,7 @@ from fastapi.templating import Jinja2Templates
 from safir.fastapi import ClientRequestError
 
 from ..config import config
-from ..dependencies import JobServiceDep, RequestIdDep, token_allowed
+from ..dependencies import JobServiceDep, request_id_of, token_allowed
 from ..models import ListableStatus
 from ..services.jobs import AbortOutcome
 from .jobs import JobId
@@ -337,7 +337,6 @@ async def abort(
 async def retry(
     request: Request,
     service: JobServiceDep,
-    request_id: RequestIdDep,
     job_id: JobId,
     csrf: CsrfToken = None,
 ) -> Response:
@@ -345,7 +344,7 @@ async def retry(
     if refused := _csrf_refused(request, csrf):
         return refused
     try:
-        job = await service.retry(job_id, request_id)
+        job = await service.retry(job_id, request_id_of(request))
     except ClientRequestError as exc:
         return _message(request, exc)
     return _redirect(f"{_base()}/jobs/{job.id}")

@@ -15,7 +15,7 @@ from fastapi import (
 from safir.models import ErrorModel
 
 from ..config import config
-from ..dependencies import JobServiceDep, RequestIdDep, require_access
+from ..dependencies import JobServiceDep, request_id_of, require_access
 from ..models import JOB_ID_PATTERN, JobRequest, JobResponse, ListableStatus
 from ..services.jobs import AbortOutcome
 
@@ -55,7 +55,6 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 async def post_job(
     body: Annotated[JobRequest, Body()],
     service: JobServiceDep,
-    request_id: RequestIdDep,
     request: Request,
     response: Response,
 ) -> JobResponse:
@@ -65,7 +64,7 @@ async def post_job(
     plus the optional ``job_id``, ``defer_by`` and ``start_at``. The job's URL
     is in the ``Location`` header.
     """
-    job = await service.enqueue(body, request_id)
+    job = await service.enqueue(body, request_id_of(request))
     _set_location(request, response, job)
     return job
 
@@ -115,7 +114,6 @@ async def get_job(job_id: JobId, service: JobServiceDep) -> JobResponse:
 async def retry_job(
     job_id: JobId,
     service: JobServiceDep,
-    request_id: RequestIdDep,
     request: Request,
     response: Response,
 ) -> JobResponse:
@@ -124,7 +122,7 @@ async def retry_job(
     The failed job's record is dropped; the new job's URL is in the
     ``Location`` header.
     """
-    job = await service.retry(job_id, request_id)
+    job = await service.retry(job_id, request_id_of(request))
     _set_location(request, response, job)
     return job
 
