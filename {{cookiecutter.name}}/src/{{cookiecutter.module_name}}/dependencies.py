@@ -8,8 +8,12 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .config import ENV_PREFIX, config
+from .prometheus import ApiMetrics
 from .queue import JobQueue, arq_dependency
 from .services.jobs import JobService
+
+api_metrics = ApiMetrics() if config.prometheus_enabled else None
+"""The API's Prometheus metrics, unless ``PROMETHEUS_ENABLED`` is false."""
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -22,7 +26,7 @@ async def get_job_service(
 ) -> JobService:
     """Build the job service around the process's queue client."""
     # Async, so that FastAPI does not hand it to its thread pool each time.
-    return JobService(queue, config)
+    return JobService(queue, config, api_metrics)
 
 
 async def get_request_id(request: Request) -> str:

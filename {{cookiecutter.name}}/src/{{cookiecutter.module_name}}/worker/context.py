@@ -11,6 +11,7 @@ from arq.connections import ArqRedis
 from structlog.stdlib import BoundLogger
 
 from ..config import Config
+from ..prometheus import WorkerMetrics
 from ..records import JobRecords, Progress
 
 _STATE_KEY = "state"
@@ -36,6 +37,9 @@ class WorkerState:
     """Progress and failed jobs, beside arq's keys."""
     resources: AsyncExitStack
     """Everything that start-up opened, closed in reverse at shutdown."""
+    metrics: WorkerMetrics | None = None
+    """The worker's Prometheus metrics, unless ``PROMETHEUS_ENABLED`` is
+    false."""
 
 
 def set_state(ctx: dict[Any, Any], state: WorkerState) -> None:

@@ -30,9 +30,11 @@ from ..redis import (
     serializers_for,
     settings_for,
 )
+from ..sentry import start_sentry
 from ..tasks import TaskName
 from .context import WorkerState, get_state, set_state
 from .functions import digest, fetch_status, queue_report, word_count
+from .prometheus import count_cancelled, start_metrics
 from .registry import cron_function, task_function
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -89,13 +91,19 @@ async def startup(ctx: dict[Any, Any]) -> None:
     ctx
         arq's context, which every task receives.
     """
-    logger = setup_logging(config).bind(worker_instance=uuid.uuid4().hex)
+    instance = uuid.uuid4().hex
+    logger = setup_logging(config).bind(worker_instance=instance)
     resources = AsyncExitStack()
     http_client = await resources.enter_async_context(
         httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False)
     )
     executor = ThreadPoolExecutor(config.digest_threads)
     resources.callback(executor.shutdown, wait=False, cancel_futures=True)
+    metrics = None
+    if config.prometheus_enabled:
+        metrics = await start_metrics(
+            config, ctx["redis"], resources, instance=instance, logger=logger
+        )
 {%- if cookiecutter.metrics == "yes" %}
     event_manager = await start_worker_metrics(ctx, logger)
     resources.push_async_callback(event_manager.aclose)
@@ -110,6 +118,7 @@ async def startup(ctx: dict[Any, Any]) -> None:
             executor=executor,
             records=JobRecords(ctx["redis"], config),
             resources=resources,
+            metrics=metrics,
         ),
     )
     if not config.worker_log_jobs:
@@ -140,6 +149,9 @@ def _report(kind: type[BaseException], error: BaseException, tb: Any) -> None:
 
 
 sys.excepthook = _report
+# Before the arq command builds its worker, which Sentry's arq integration
+# wraps as it is made.
+start_sentry()
 # uvloop (installed with uvicorn[standard]) runs the worker's event loop
 # faster than asyncio's own; the arq command creates its loop after this.
 asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
@@ -161,6 +173,7 @@ class WorkerSettings:
     queue_name = config.queue_name
     on_startup: StartupShutdown | None = startup
     on_shutdown: StartupShutdown | None = shutdown
+    after_job_end: StartupShutdown | None = count_cancelled
 {%- if cookiecutter.metrics == "yes" %}
     on_job_start: StartupShutdown | None = make_job_start_hook(config)
 {%- endif %}
