@@ -6,6 +6,7 @@ import sys
 import time
 import uuid
 
+from starlette.routing import NoMatchFound
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import Config
@@ -170,6 +171,8 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, *, metrics: ApiMetrics) -> None:
         self._app = app
         self._metrics = metrics
+        self._templates: dict[int, str] = {}
+        """Template of each route seen, by the route's id."""
 
     async def __call__(
         self, scope: Scope, receive: Receive, send: Send
@@ -190,11 +193,30 @@ class MetricsMiddleware:
         try:
             await self._app(scope, receive, send_with_status)
         finally:
-            # The router sets the route in the scope that it was given.
-            route = getattr(scope.get("route"), "path", UNROUTED)
+            route = self._template(scope)
             method = scope["method"] if scope["method"] in METHODS else "other"
             elapsed = time.perf_counter() - started
             self._metrics.requests.labels(method, route, status).inc()
             self._metrics.request_duration.labels(method, route).observe(
                 elapsed
             )
+
+    def _template(self, scope: Scope) -> str:
+        # The router puts the route into the scope it was given. FastAPI
+        # keeps an included router's prefix out of its routes' paths: the
+        # app builds the full path, with each parameter as its placeholder.
+        route = scope.get("route")
+        if route is None:
+            return UNROUTED
+        if (template := self._templates.get(id(route))) is None:
+            placeholders = {
+                name: f"{{{name}}}" for name in scope["path_params"]
+            }
+            try:
+                template = scope["app"].url_path_for(
+                    route.name, **placeholders
+                )
+            except NoMatchFound:
+                template = route.path
+            self._templates[id(route)] = template
+        return str(template)

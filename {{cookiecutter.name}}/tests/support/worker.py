@@ -5,15 +5,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
-from arq.worker import Worker, create_worker
+import arq.worker
+from arq.worker import Worker
 
-from {{ cookiecutter.module_name }}.config import config
-from {{ cookiecutter.module_name }}.redis import (
+from {{cookiecutter.module_name}}.config import config
+from {{cookiecutter.module_name}}.redis import (
     WORKER_RETRIES,
     pool_for,
     serializers_for,
 )
-from {{ cookiecutter.module_name }}.worker.main import (
+from {{cookiecutter.module_name}}.worker.main import (
     WorkerSettings,
     build_functions,
 )
@@ -42,7 +43,9 @@ def make_worker(**overrides: Any) -> Worker:
         "handle_signals": False,
         **overrides,
     }
-    return create_worker(WorkerSettings, **settings)
+    # Looked up when called, as the arq command does: Sentry's arq
+    # integration replaces it to wrap the tasks.
+    return arq.worker.create_worker(WorkerSettings, **settings)
 
 
 async def run_worker_burst(**overrides: Any) -> Worker:
