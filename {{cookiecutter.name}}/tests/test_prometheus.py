@@ -7,9 +7,9 @@ from httpx import AsyncClient
 from prometheus_client.parser import text_string_to_metric_families
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from {{cookiecutter.module_name}}.config import config
-from {{cookiecutter.module_name}}.handlers import internal
-from {{cookiecutter.module_name}}.queue import MockJobQueue
+from {{ cookiecutter.module_name }}.config import config
+from {{ cookiecutter.module_name }}.handlers import internal
+from {{ cookiecutter.module_name }}.queue import MockJobQueue
 
 from .support.jobs import JOBS, job_id_of, post_job
 
@@ -44,7 +44,7 @@ async def test_requests_are_counted_by_route_template(
     assert (await client.get("/no/such/page")).status_code == 404
     after = await scrape(client)
 
-    job_route = f"{config.path_prefix}/jobs/{{job_id}}"
+    job_route = config.path_prefix + "/jobs/{job_id}"
     counts: dict[tuple[str, str, str], float] = {
         ("POST", f"{config.path_prefix}/jobs", "202"): 1,
         ("GET", job_route, "200"): 1,

@@ -12,10 +12,10 @@ from safir.testing.sentry import (
     sentry_init_fixture,
 )
 
-from {{cookiecutter.module_name}}.config import ConfigError, config
-from {{cookiecutter.module_name}}.redis import API_RETRIES, pool_for
-from {{cookiecutter.module_name}}.sentry import start_sentry
-from {{cookiecutter.module_name}}.tasks import TaskName
+from {{ cookiecutter.module_name }}.config import ConfigError, config
+from {{ cookiecutter.module_name }}.redis import API_RETRIES, pool_for
+from {{ cookiecutter.module_name }}.sentry import start_sentry
+from {{ cookiecutter.module_name }}.tasks import TaskName
 
 from .support.worker import run_worker_burst
 

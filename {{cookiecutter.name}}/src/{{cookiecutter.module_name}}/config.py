@@ -26,7 +26,7 @@ from safir.arq import ArqMode
 from safir.logging import LogLevel, Profile
 from safir.pydantic import EnvRedisDsn, HumanTimedelta
 
-ENV_PREFIX = "{{cookiecutter.__env_prefix}}"
+ENV_PREFIX = "{{ cookiecutter.__env_prefix }}"
 """Prefix of every environment variable that configures the application."""
 
 ENV_FILE = Path(".env")
@@ -137,11 +137,11 @@ class Config(BaseSettings):
         use_attribute_docstrings=True,
     )
 
-    name: str = "{{cookiecutter.name}}"
+    name: str = "{{ cookiecutter.name }}"
     """Name of the application, in logs and the metadata route."""
 
     path_prefix: str = Field(
-        "/{{cookiecutter.name}}",
+        "/{{ cookiecutter.name }}",
         pattern=r"^/[A-Za-z0-9/_.-]*[A-Za-z0-9_.-]$",
     )
     """URL path prefix of the job API."""

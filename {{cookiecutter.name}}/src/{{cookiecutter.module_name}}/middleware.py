@@ -210,7 +210,7 @@ class MetricsMiddleware:
             return UNROUTED
         if (template := self._templates.get(id(route))) is None:
             placeholders = {
-                name: f"{{{name}}}" for name in scope["path_params"]
+                name: "{" + name + "}" for name in scope["path_params"]
             }
             try:
                 template = scope["app"].url_path_for(

@@ -8,13 +8,13 @@ from typing import Any
 import arq.worker
 from arq.worker import Worker
 
-from {{cookiecutter.module_name}}.config import config
-from {{cookiecutter.module_name}}.redis import (
+from {{ cookiecutter.module_name }}.config import config
+from {{ cookiecutter.module_name }}.redis import (
     WORKER_RETRIES,
     pool_for,
     serializers_for,
 )
-from {{cookiecutter.module_name}}.worker.main import (
+from {{ cookiecutter.module_name }}.worker.main import (
     WorkerSettings,
     build_functions,
 )

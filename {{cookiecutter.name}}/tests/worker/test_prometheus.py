@@ -8,10 +8,10 @@ import pytest
 from arq.worker import Worker
 from httpx import AsyncClient
 
-from {{cookiecutter.module_name}}.config import config
-from {{cookiecutter.module_name}}.prometheus import WorkerMetrics
-from {{cookiecutter.module_name}}.tasks import TaskName
-from {{cookiecutter.module_name}}.worker.context import get_state
+from {{ cookiecutter.module_name }}.config import config
+from {{ cookiecutter.module_name }}.prometheus import WorkerMetrics
+from {{ cookiecutter.module_name }}.tasks import TaskName
+from {{ cookiecutter.module_name }}.worker.context import get_state
 
 from ..support.http import run_http_server
 from ..support.jobs import post_job, wait_for_status
