@@ -341,8 +341,7 @@ def test_worker_probes_run_arq_check(project: Path) -> None:
 
 
 def test_pods_announce_their_metrics(project: Path) -> None:
-    """Both Deployments' pods carry Prometheus's scrape annotations, each
-    with the port its process serves ``/metrics`` on."""
+    """Both Deployments' pods carry Prometheus's scrape annotations."""
     resources = kustomize(project / BASE)
     settings = config_map(resources)["data"]
     prefix = answers(project)["__env_prefix"]
@@ -350,7 +349,8 @@ def test_pods_announce_their_metrics(project: Path) -> None:
     worker = deployment(resources, "worker")
     ports = {p["name"]: p["containerPort"] for p in container(worker)["ports"]}
     assert ports == {"metrics": worker_port}
-    for component, port in (("api", api_port(project)), ("worker", worker_port)):
+    expected = {"api": api_port(project), "worker": worker_port}
+    for component, port in expected.items():
         pods = deployment(resources, component)["spec"]["template"]
         assert pods["metadata"]["annotations"] == {
             "prometheus.io/scrape": "true",

@@ -1,6 +1,7 @@
 """The worker's Prometheus metrics, with a real worker, API and Redis."""
 
 import asyncio
+import signal
 import time
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from ..support.worker import run_worker
 
 def metrics_of(worker: Worker) -> WorkerMetrics:
     """Return the metrics of a running worker."""
-    metrics = get_state(worker.ctx).metrics
+    metrics = get_state(worker.ctx).prometheus
     assert metrics is not None
     return metrics
 
@@ -132,4 +133,29 @@ async def test_off_counts_nothing(
     )
     async with run_worker() as worker:
         await wait_for_status(redis_client, location, "complete")
-        assert get_state(worker.ctx).metrics is None
+        assert get_state(worker.ctx).prometheus is None
+
+
+@pytest.mark.asyncio
+async def test_a_run_cut_by_shutdown_counts_as_retried(
+    redis_client: AsyncClient,
+) -> None:
+    location = await post_job(
+        redis_client,
+        {"task": TaskName.digest, "text": "slow", "rounds": 2_000_000},
+    )
+    async with run_worker() as worker:
+        await wait_for_status(redis_client, location, "in_progress")
+        metrics = metrics_of(worker)
+        worker.allow_pick_jobs = False  # as after SIGTERM, so it stays
+        worker.handle_sig(signal.SIGTERM)
+        # Until arq has put the job back and run its after_job_end.
+        await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+    assert (await redis_client.get(location)).json()["status"] == "queued"
+    counts = {
+        outcome: sample(
+            metrics, "arq_jobs_total", task="digest", outcome=outcome
+        )
+        for outcome in ("retried", "aborted")
+    }
+    assert counts == {"retried": 1, "aborted": 0}

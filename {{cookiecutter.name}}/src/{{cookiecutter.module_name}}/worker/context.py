@@ -37,7 +37,7 @@ class WorkerState:
     """Progress and failed jobs, beside arq's keys."""
     resources: AsyncExitStack
     """Everything that start-up opened, closed in reverse at shutdown."""
-    metrics: WorkerMetrics | None = None
+    prometheus: WorkerMetrics | None = None
     """The worker's Prometheus metrics, unless ``PROMETHEUS_ENABLED`` is
     false."""
 

@@ -34,7 +34,7 @@ from ..sentry import start_sentry
 from ..tasks import TaskName
 from .context import WorkerState, get_state, set_state
 from .functions import digest, fetch_status, queue_report, word_count
-from .prometheus import count_cancelled, start_metrics
+from .prometheus import count_cancelled, start_prometheus
 from .registry import cron_function, task_function
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -99,9 +99,9 @@ async def startup(ctx: dict[Any, Any]) -> None:
     )
     executor = ThreadPoolExecutor(config.digest_threads)
     resources.callback(executor.shutdown, wait=False, cancel_futures=True)
-    metrics = None
+    prometheus = None
     if config.prometheus_enabled:
-        metrics = await start_metrics(
+        prometheus = await start_prometheus(
             config, ctx["redis"], resources, instance=instance, logger=logger
         )
 {%- if cookiecutter.metrics == "yes" %}
@@ -118,7 +118,7 @@ async def startup(ctx: dict[Any, Any]) -> None:
             executor=executor,
             records=JobRecords(ctx["redis"], config),
             resources=resources,
-            metrics=metrics,
+            prometheus=prometheus,
         ),
     )
     if not config.worker_log_jobs:

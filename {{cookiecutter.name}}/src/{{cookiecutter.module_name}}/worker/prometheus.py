@@ -31,7 +31,7 @@ def observe(run: WorkerCoroutine, task: str) -> WorkerCoroutine:
     """Count each run of a wrapped task: outcome, run time, time queued."""
 
     async def observed(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
-        metrics = get_state(ctx).metrics
+        metrics = get_state(ctx).prometheus
         if metrics is None:
             return await run(ctx, *args, **kwargs)
         started = time.time()
@@ -79,15 +79,19 @@ async def count_cancelled(ctx: dict[Any, Any]) -> None:
     aborted.
     """
     task = ctx.pop(_CANCELLED, None)
-    state = get_state(ctx)
-    if task is None or state.metrics is None:
+    if task is None:
         return
-    kept = await state.redis.exists(job_key_prefix + ctx["job_id"])
-    outcome = Outcome.retried if kept else Outcome.aborted
-    state.metrics.jobs.labels(task, outcome).inc()
+    state = get_state(ctx)
+    try:
+        kept = await state.redis.exists(job_key_prefix + ctx["job_id"])
+    except RedisError:
+        return  # uncounted, rather than a failed hook in arq's log
+    if state.prometheus:
+        outcome = Outcome.retried if kept else Outcome.aborted
+        state.prometheus.jobs.labels(task, outcome).inc()
 
 
-async def start_metrics(
+async def start_prometheus(
     config: Config,
     redis: ArqRedis,
     resources: AsyncExitStack,
