@@ -18,8 +18,9 @@ CEILINGS = {
     # Issue 10 asks for about 2,200; issue 11's key rotation, unreadable
     # entries and one-line start-up failures came after it was measured,
     # issue 13's task wrapper, progress, failed jobs, request ids and
-    # bearer tokens added about 800, and issue 14's dashboard about 450.
-    "generated src/ (metrics=yes)": 3700,
+    # bearer tokens added about 800, issue 14's dashboard about 450, and
+    # issue 15's Prometheus metrics and Sentry about 430.
+    "generated src/ (metrics=yes)": 4100,
     # Issue 10 asks for about 2,000, with every scenario, comparator,
     # output and option kept: this is what that left; issue 12's SAQ and
     # taskiq-redis comparators, goals and the metrics-off profile added

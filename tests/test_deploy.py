@@ -338,7 +338,25 @@ def test_worker_probes_run_arq_check(project: Path) -> None:
     assert worker_health_check(project) == expected
     for kind, probe in found.items():
         assert probe["exec"]["command"] == expected, kind
-    assert "ports" not in container(worker), "the worker serves nothing"
+
+
+def test_pods_announce_their_metrics(project: Path) -> None:
+    """Both Deployments' pods carry Prometheus's scrape annotations."""
+    resources = kustomize(project / BASE)
+    settings = config_map(resources)["data"]
+    prefix = answers(project)["__env_prefix"]
+    worker_port = int(settings[f"{prefix}WORKER_METRICS_PORT"])
+    worker = deployment(resources, "worker")
+    ports = {p["name"]: p["containerPort"] for p in container(worker)["ports"]}
+    assert ports == {"metrics": worker_port}
+    expected = {"api": api_port(project), "worker": worker_port}
+    for component, port in expected.items():
+        pods = deployment(resources, component)["spec"]["template"]
+        assert pods["metadata"]["annotations"] == {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(port),
+            "prometheus.io/path": "/metrics",
+        }, component
 
 
 def test_overlay_applies(project: Path) -> None:

@@ -72,6 +72,10 @@ class Stack:
                 LOG_PROFILE="development",
                 FETCH_ALLOWED_HOSTS='["127.0.0.1"]',
                 SIGNING_KEY=secrets.token_urlsafe(32),
+                # Any free port, so that workers started together do not
+                # all ask for the default one; a test that scrapes a
+                # worker gives it a port.
+                WORKER_METRICS_PORT="0",
             )
         )
         # As both Dockerfiles set it: the images write no bytecode at run

@@ -217,6 +217,16 @@ class Config(BaseSettings):
     worker_name: str | None = Field(None, min_length=1)
     """Gives this worker a health-check key of its own (the pod's name)."""
 
+    prometheus_enabled: bool = True
+    """Count requests and jobs for Prometheus: the API's ``/metrics`` and
+    the worker's port; false counts and serves nothing."""
+
+    worker_metrics_port: int = Field(9090, ge=0, le=65535)
+    """Port of the worker's metrics (0: any free port, which it logs)."""
+
+    worker_queue_sample_interval: HumanTimedelta = timedelta(seconds=15)
+    """How often one worker samples the queue's depth for its metrics."""
+
     fetch_timeout: HumanTimedelta = timedelta(seconds=30)
     """Time limit of one try of ``fetch_status``."""
 

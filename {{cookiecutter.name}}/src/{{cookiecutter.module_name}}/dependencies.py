@@ -9,8 +9,12 @@ from fastapi.requests import HTTPConnection
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .config import ENV_PREFIX, config
+from .prometheus import ApiMetrics
 from .queue import arq_dependency
 from .services.jobs import JobService
+
+api_metrics = ApiMetrics() if config.prometheus_enabled else None
+"""The API's Prometheus metrics, unless ``PROMETHEUS_ENABLED`` is false."""
 
 
 async def get_job_service() -> JobService:
@@ -18,7 +22,7 @@ async def get_job_service() -> JobService:
     # Async, so that FastAPI does not hand it to its thread pool each time,
     # and the queue not a dependency of its own: a level less to solve on
     # every request.
-    return JobService(await arq_dependency(), config)
+    return JobService(await arq_dependency(), config, api_metrics)
 
 
 def request_id_of(request: Request) -> str:

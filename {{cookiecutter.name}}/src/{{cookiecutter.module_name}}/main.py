@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from . import DISTRIBUTION_NAME, __version__
 from .config import config
+from .dependencies import api_metrics
 from .exceptions import (
     QUEUE_ERRORS,
     http_error_handler,
@@ -24,10 +25,12 @@ from .handlers.jobs import jobs_router
 from .logs import setup_logging
 from .middleware import (
     BodySizeLimitMiddleware,
+    MetricsMiddleware,
     RequestIdMiddleware,
     StartupExitMiddleware,
 )
 from .queue import arq_dependency
+from .sentry import start_sentry
 {%- if cookiecutter.tracing == "yes" %}
 from .tracing import flush_tracing, instrument_api, setup_tracing
 {%- endif %}
@@ -45,6 +48,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 setup_logging(config)
+start_sentry()
 if config.log_profile == Profile.production:
     configure_uvicorn_logging(config.log_level)
 
@@ -62,6 +66,9 @@ app = FastAPI(
 app.add_middleware(BodySizeLimitMiddleware, max_bytes=config.max_body_bytes)
 app.add_middleware(StartupExitMiddleware, config=config)
 app.add_middleware(RequestIdMiddleware)
+if api_metrics:
+    # Outermost, so that it times and counts every answer.
+    app.add_middleware(MetricsMiddleware, metrics=api_metrics)
 app.include_router(jobs_router, prefix=config.path_prefix)
 app.include_router(dashboard_router, prefix=config.path_prefix)
 app.include_router(pages_router, prefix=config.path_prefix)

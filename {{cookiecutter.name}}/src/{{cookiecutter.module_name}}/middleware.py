@@ -3,16 +3,21 @@
 import json
 import re
 import sys
+import time
 import uuid
 
+from starlette.routing import NoMatchFound
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import Config
 from .exceptions import error_body
+from .prometheus import ApiMetrics
 from .redis import failure_line
 
 REQUEST_ID_HEADER = b"x-request-id"
 REQUEST_ID_PATTERN = re.compile(rb"[A-Za-z0-9._:/+=-]{1,128}")
+METHODS = {"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}
+UNROUTED = "unrouted"
 
 
 async def send_error(
@@ -152,3 +157,66 @@ class StartupExitMiddleware:
             await send(message)
 
         await self._app(scope, receive, send_message_only)
+
+
+class MetricsMiddleware:
+    """Count requests and their time by route template, for Prometheus.
+
+    The label is the route that matched (``/prefix/jobs/{job_id}``), never
+    the path, so that ids do not become series; a request that no route
+    took (404, or refused by a middleware first) is ``unrouted``, and an
+    unknown method is ``other``.
+    """
+
+    def __init__(self, app: ASGIApp, *, metrics: ApiMetrics) -> None:
+        self._app = app
+        self._metrics = metrics
+        self._templates: dict[int, str] = {}
+        """Template of each route seen, by the route's id."""
+
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Serve one request, and count it."""
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # unless a response starts: the app raised
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._app(scope, receive, send_with_status)
+        finally:
+            route = self._template(scope)
+            method = scope["method"] if scope["method"] in METHODS else "other"
+            elapsed = time.perf_counter() - started
+            self._metrics.requests.labels(method, route, status).inc()
+            self._metrics.request_duration.labels(method, route).observe(
+                elapsed
+            )
+
+    def _template(self, scope: Scope) -> str:
+        # The router puts the route into the scope it was given. FastAPI
+        # keeps an included router's prefix out of its routes' paths: the
+        # app builds the full path, with each parameter as its placeholder.
+        route = scope.get("route")
+        if route is None:
+            return UNROUTED
+        if (template := self._templates.get(id(route))) is None:
+            placeholders = {
+                name: "{" + name + "}" for name in scope["path_params"]
+            }
+            try:
+                template = scope["app"].url_path_for(
+                    route.name, **placeholders
+                )
+            except NoMatchFound:
+                template = route.path
+            self._templates[id(route)] = template
+        return str(template)

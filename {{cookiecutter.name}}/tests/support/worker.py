@@ -5,7 +5,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
-from arq.worker import Worker, create_worker
+import arq.worker
+from arq.worker import Worker
 
 from {{ cookiecutter.module_name }}.config import config
 from {{ cookiecutter.module_name }}.redis import (
@@ -42,7 +43,9 @@ def make_worker(**overrides: Any) -> Worker:
         "handle_signals": False,
         **overrides,
     }
-    return create_worker(WorkerSettings, **settings)
+    # Looked up when called, as the arq command does: Sentry's arq
+    # integration replaces it to wrap the tasks.
+    return arq.worker.create_worker(WorkerSettings, **settings)
 
 
 async def run_worker_burst(**overrides: Any) -> Worker:

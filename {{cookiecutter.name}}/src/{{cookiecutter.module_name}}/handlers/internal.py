@@ -1,11 +1,12 @@
 """Routes outside the path prefix, for the cluster rather than users."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from prometheus_client.exposition import choose_encoder
 from safir.metadata import Metadata, get_metadata
 
 from .. import DISTRIBUTION_NAME
-from ..config import config
-from ..dependencies import JobServiceDep
+from ..config import ENV_PREFIX, config
+from ..dependencies import JobServiceDep, api_metrics
 from ..exceptions import QUEUE_ERRORS, queue_unavailable
 from ..models import HealthResponse
 
@@ -60,3 +61,19 @@ async def get_readiness(
         response.headers.update(headers)
         return HealthResponse(status="unavailable", reason=reason)
     return HealthResponse(status="ok")
+
+
+@internal_router.get(
+    "/metrics",
+    include_in_schema=False,
+    summary="Prometheus metrics of this API process",
+)
+async def get_metrics(request: Request) -> Response:
+    """Serve the metrics in the format that the scraper asks for."""
+    if api_metrics is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"Metrics are off ({ENV_PREFIX}PROMETHEUS_ENABLED=false)",
+        )
+    encode, content_type = choose_encoder(request.headers.get("accept", ""))
+    return Response(encode(api_metrics.registry), media_type=content_type)

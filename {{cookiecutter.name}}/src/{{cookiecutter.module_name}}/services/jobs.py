@@ -16,6 +16,7 @@ from safir.arq import (
 
 from ..config import Config
 from ..exceptions import (
+    QUEUE_ERRORS,
     FailedJobNotFoundError,
     JobAlreadyFinishedError,
     JobIdConflictError,
@@ -23,6 +24,7 @@ from ..exceptions import (
     JobNotRequeueableError,
 )
 from ..models import FAILED, JobRequest, JobResponse, ListableStatus
+from ..prometheus import ApiMetrics
 from ..queue import JobOptions, JobQueue
 
 _REQUESTS: TypeAdapter[JobRequest] = TypeAdapter(JobRequest)
@@ -48,9 +50,15 @@ class AbortOutcome(Enum):
 class JobService:
     """Jobs on one arq queue, as the API sees them."""
 
-    def __init__(self, queue: JobQueue, config: Config) -> None:
+    def __init__(
+        self,
+        queue: JobQueue,
+        config: Config,
+        metrics: ApiMetrics | None = None,
+    ) -> None:
         self._queue = queue
         self._config = config
+        self._metrics = metrics
 
     async def enqueue(
         self, request: JobRequest, request_id: str | None = None
@@ -76,6 +84,12 @@ class JobService:
             )
         except JobNotQueued as exc:
             raise JobIdConflictError(request.job_id) from exc
+        except QUEUE_ERRORS:
+            if self._metrics:
+                self._metrics.enqueue_failures.labels(request.task).inc()
+            raise
+        if self._metrics:
+            self._metrics.enqueued.labels(request.task).inc()
         return JobResponse.from_job(job)
 
     async def list_jobs(

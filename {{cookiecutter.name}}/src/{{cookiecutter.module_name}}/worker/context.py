@@ -12,6 +12,7 @@ from arq.connections import ArqRedis
 from structlog.stdlib import BoundLogger
 
 from ..config import Config
+from ..prometheus import WorkerMetrics
 from ..records import JobRecords, Progress
 
 _STATE_KEY = "state"
@@ -51,6 +52,9 @@ class WorkerState:
     """Everything that start-up opened, closed in reverse at shutdown."""
     job_scope: JobScope = no_scope
     """Wraps each try of a task, such as in a tracing span."""
+    prometheus: WorkerMetrics | None = None
+    """The worker's Prometheus metrics, unless ``PROMETHEUS_ENABLED`` is
+    false."""
 
 
 def set_state(ctx: dict[Any, Any], state: WorkerState) -> None:

@@ -31,6 +31,7 @@ from ..redis import (
     serializers_for,
     settings_for,
 )
+from ..sentry import start_sentry
 from ..tasks import TaskName
 {%- if cookiecutter.tracing == "yes" %}
 from ..tracing import setup_tracing
@@ -38,6 +39,7 @@ from ..tracing import setup_tracing
 from .context import WorkerState, get_state, set_state
 from .functions import digest, fetch_status, queue_report, word_count
 from .loop import ClaimingWorker
+from .prometheus import count_cancelled, start_prometheus
 from .registry import cron_function, task_function
 {%- if cookiecutter.tracing == "yes" %}
 from .tracing import job_span
@@ -97,13 +99,19 @@ async def startup(ctx: dict[Any, Any]) -> None:
     ctx
         arq's context, which every task receives.
     """
-    logger = setup_logging(config).bind(worker_instance=uuid.uuid4().hex)
+    instance = uuid.uuid4().hex
+    logger = setup_logging(config).bind(worker_instance=instance)
     resources = AsyncExitStack()
     http_client = await resources.enter_async_context(
         httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False)
     )
     executor = ThreadPoolExecutor(config.digest_threads)
     resources.callback(executor.shutdown, wait=False, cancel_futures=True)
+    prometheus = None
+    if config.prometheus_enabled:
+        prometheus = await start_prometheus(
+            config, ctx["redis"], resources, instance=instance, logger=logger
+        )
 {%- if cookiecutter.metrics == "yes" %}
     event_manager = await start_worker_metrics(ctx, logger)
     resources.push_async_callback(event_manager.aclose)
@@ -118,6 +126,7 @@ async def startup(ctx: dict[Any, Any]) -> None:
             executor=executor,
             records=JobRecords(ctx["redis"], config),
             resources=resources,
+            prometheus=prometheus,
 {%- if cookiecutter.tracing == "yes" %}
             job_scope=job_span,
 {%- endif %}
@@ -154,6 +163,9 @@ sys.excepthook = _report
 # The arq command builds its worker as arq.worker.Worker (create_worker):
 # pointing that name at the subclass is how it runs this project's loop.
 arq.worker.Worker = ClaimingWorker  # type: ignore[misc]
+# Before the arq command builds its worker, which Sentry's arq integration
+# wraps as it is made.
+start_sentry()
 # uvloop (installed with uvicorn[standard]) runs the worker's event loop
 # faster than asyncio's own; the arq command creates its loop after this.
 asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
@@ -178,6 +190,7 @@ class WorkerSettings:
     queue_name = config.queue_name
     on_startup: StartupShutdown | None = startup
     on_shutdown: StartupShutdown | None = shutdown
+    after_job_end: StartupShutdown | None = count_cancelled
 {%- if cookiecutter.metrics == "yes" %}
     on_job_start: StartupShutdown | None = make_job_start_hook(config)
 {%- endif %}

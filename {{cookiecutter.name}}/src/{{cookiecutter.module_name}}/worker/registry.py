@@ -23,6 +23,7 @@ from ..records import FailedJob, split_meta
 from ..serialization import describe_failure
 from ..tasks import TaskName
 from .context import JobContext, get_state
+from .prometheus import observe
 
 GRACE = timedelta(seconds=1)
 """How much later than the wrapper arq's own time limit stops a task."""
@@ -114,7 +115,7 @@ def wrap(
             await _record(job, kwargs, started, exc)
             raise
 
-    return run
+    return observe(run, name.value)
 
 
 def task_function(
