@@ -83,7 +83,7 @@ class Profile:
 
 DEFAULTS = Profile(key="", label="defaults")  # the project as rendered
 
-METRICS_OFF_SETTINGS = {"WORKER_METRICS_PORT": "0"}
+METRICS_OFF_SETTINGS = {"PROMETHEUS_ENABLED": "false"}
 """Project settings (without the prefix) that turn the metrics off, in the
 worker and in the API (issue 15)."""
 

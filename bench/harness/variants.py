@@ -69,6 +69,8 @@ class Variants:
         settings = {
             "ARQ_QUEUE_URL": redis_url,
             "SIGNING_KEY": secrets.token_urlsafe(32),
+            # Any free port: S7 starts several workers at once.
+            "WORKER_METRICS_PORT": "0",
         }
         self.env = child_env(
             {
