@@ -94,12 +94,17 @@ def test_both_endpoints_count_the_jobs_that_ran(
     assert not [key for key in api_samples if (job_id in str(key))]
 
     def sampled() -> Samples | None:
+        # The queue is sampled every interval, the counters as jobs end: a
+        # sample taken before the failed job's last try would miss it.
         samples = scrape(worker_url)
         deferred = value(samples, "arq_queue_jobs", state="deferred")
-        return samples if deferred == 1 else None
+        failed = value(samples, "arq_queue_jobs", state="failed")
+        return samples if (deferred, failed) == (1, 1) else None
 
     samples = wait_for(
-        sampled, what="the deferred job in the sample", timeout=JOB_TIMEOUT
+        sampled,
+        what="the deferred and the failed job in the sample",
+        timeout=JOB_TIMEOUT,
     )
     outcomes = {
         (dict(labels)["task"], dict(labels)["outcome"]): count
