@@ -95,16 +95,17 @@ class ClaimingWorker(Worker):
             in_progress_key_prefix,
         ]
         claimed, later = await self._claim(keys, args)
-        for job_id, score in zip(claimed[::2], claimed[1::2], strict=True):
+        for raw_id, score in zip(claimed[::2], claimed[1::2], strict=True):
+            job_id = raw_id.decode()
             await self.sem.acquire()  # free: no more than the free slots
             self.job_counter += 1
             task = self.loop.create_task(
-                self.run_job(job_id.decode(), int(float(score)))
+                self.run_job(job_id, int(float(score)))
             )
             task.add_done_callback(
                 lambda _: self._release_sem_dec_counter_on_complete()
             )
-            self.tasks[job_id.decode()] = task
+            self.tasks[job_id] = task
         full = len(claimed) // 2 >= slots
         return full, None if later is None else int(float(later))
 
